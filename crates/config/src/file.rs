@@ -1,0 +1,97 @@
+//! The configuration file's shape, as serde reads it. Every struct denies unknown keys: a typo in a
+//! security setting must be an error, not a default.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ApiEntry {
+    pub id: String,
+    pub openapi: String,
+    #[serde(default)]
+    pub stages: BTreeMap<String, serde_json::Value>,
+}
+
+/// A stage, read field by field (see `Loader::stage_entry`); method settings stay raw until each
+/// entry is read on its own.
+#[derive(Debug, Default)]
+pub(crate) struct StageEntry {
+    pub variables: BTreeMap<String, String>,
+    pub access_log: Option<AccessLogEntry>,
+    pub method_settings: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AccessLogEntry {
+    pub destination: String,
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MethodSettingEntry {
+    pub logging_level: Option<crate::LoggingLevel>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TlsEntry {
+    pub cert_file: String,
+    pub key_file: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ServerEntry {
+    #[serde(default, deserialize_with = "duration_opt")]
+    pub header_read_timeout: Option<Duration>,
+    #[serde(default, deserialize_with = "duration_opt")]
+    pub idle_timeout: Option<Duration>,
+    #[serde(default, deserialize_with = "duration_opt")]
+    pub shutdown_grace: Option<Duration>,
+    pub worker_threads: Option<usize>,
+}
+
+fn duration_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_duration(&s)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
+/// `500ms`, `10s`, `2m`: the forms people write in config files.
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("invalid duration {s:?}; write e.g. 500ms, 10s or 2m"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        _ => Err(format!(
+            "invalid duration {s:?}; write e.g. 500ms, 10s or 2m"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration(" 2m "), Ok(Duration::from_secs(120)));
+        for bad in ["", "10", "s", "1h", "-1s", "1.5s"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+}

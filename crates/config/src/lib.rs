@@ -1,0 +1,154 @@
+//! Portcullis configuration.
+//!
+//! [`load`] reads the YAML configuration file and everything it names (OpenAPI documents, policy
+//! files), checks all of it, and returns either a fully resolved [`Config`] or a [`Report`] of
+//! every problem found, each with its file, line and column, and JSON pointer. `portcullis
+//! validate` prints that report; `portcullis serve` refuses to start with it.
+//!
+//! The shape of the file is documented in `docs/configuration.md`. Relative paths inside the file
+//! are relative to the file's directory.
+
+mod diagnostic;
+mod file;
+mod load;
+pub mod located;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use diagnostic::{Diagnostic, Report};
+pub use load::{Overrides, load, load_with};
+use restapi::{Template, Verb};
+
+pub const DEFAULT_REGION: &str = "us-east-1";
+pub const DEFAULT_ACCOUNT_ID: &str = "000000000000";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_ADMIN_LISTEN: &str = "127.0.0.1:8081";
+pub const DEFAULT_STORAGE: &str = "sqlite://portcullis.db";
+
+/// The API Gateway console's "JSON" access-log preset, used when a stage names no format.
+pub const DEFAULT_ACCESS_LOG_FORMAT: &str = r#"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","caller":"$context.identity.caller","user":"$context.identity.user","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","resourcePath":"$context.resourcePath","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength"}"#;
+
+/// A loaded, validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The configuration file itself.
+    pub file: PathBuf,
+    pub region: String,
+    pub account_id: String,
+    pub listen: SocketAddr,
+    pub admin_listen: SocketAddr,
+    pub storage: Storage,
+    pub tls: Option<TlsFiles>,
+    pub server: ServerSettings,
+    pub apis: Vec<ApiDeployment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Storage {
+    /// An SQLite database file (created when missing).
+    Sqlite(PathBuf),
+    /// An in-memory SQLite database: nothing survives a restart. For tests.
+    SqliteMemory,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert_file: PathBuf,
+    pub key_file: PathBuf,
+}
+
+/// Connection handling limits of the edge listener.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerSettings {
+    /// Longest wait for a complete request head, including on an idle keep-alive connection.
+    pub header_read_timeout: Duration,
+    /// Longest idle time of a connection (no request in flight) before it is closed.
+    pub idle_timeout: Duration,
+    /// How long shutdown waits for in-flight requests before closing connections.
+    pub shutdown_grace: Duration,
+    /// Tokio worker threads; `None` means one per CPU.
+    pub worker_threads: Option<usize>,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            shutdown_grace: Duration::from_secs(30),
+            worker_threads: None,
+        }
+    }
+}
+
+/// One API and its stages.
+#[derive(Debug, Clone)]
+pub struct ApiDeployment {
+    pub id: String,
+    pub openapi_file: PathBuf,
+    pub api: restapi::Api,
+    pub stages: Vec<StageConfig>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StageConfig {
+    pub name: String,
+    pub variables: BTreeMap<String, String>,
+    pub access_log: Option<AccessLogConfig>,
+    pub method_settings: Vec<MethodSetting>,
+}
+
+impl StageConfig {
+    /// The execution-log level for a method: the most specific matching `method_settings` entry
+    /// (exact resource and method beat `*`), as API Gateway resolves `methodSettings`.
+    pub fn logging_level(&self, resource: &str, verb: Verb) -> LoggingLevel {
+        self.method_settings
+            .iter()
+            .filter(|s| s.matches(resource, verb))
+            .max_by_key(|s| (s.resource.is_some(), s.verb.is_some()))
+            .and_then(|s| s.logging_level)
+            .unwrap_or(LoggingLevel::Off)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AccessLogConfig {
+    pub destination: LogDestination,
+    pub format: Template,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogDestination {
+    Stdout,
+    Stderr,
+    File(PathBuf),
+}
+
+/// One `method_settings` entry. `None` resource or verb means `*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodSetting {
+    pub resource: Option<String>,
+    pub verb: Option<Verb>,
+    pub logging_level: Option<LoggingLevel>,
+}
+
+impl MethodSetting {
+    fn matches(&self, resource: &str, verb: Verb) -> bool {
+        self.resource.as_deref().is_none_or(|r| r == resource)
+            && self.verb.is_none_or(|v| v == verb)
+    }
+}
+
+/// API Gateway's execution logging levels, written as AWS writes them (`OFF`, `ERROR`, `INFO`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
+pub enum LoggingLevel {
+    #[serde(rename = "OFF", alias = "off")]
+    Off,
+    #[serde(rename = "ERROR", alias = "error")]
+    Error,
+    #[serde(rename = "INFO", alias = "info")]
+    Info,
+}

@@ -1,0 +1,249 @@
+use std::fs;
+use std::path::Path;
+
+use super::*;
+
+const OPENAPI: &str = r#"openapi: 3.0.1
+info: {title: Pets, version: "1"}
+paths:
+  /pets:
+    get:
+      x-amazon-apigateway-integration:
+        type: http_proxy
+        httpMethod: GET
+        uri: "${stageVariables.backend}/pets"
+  /pets/{petId}:
+    get:
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates: {application/json: '{"statusCode": 200}'}
+        responses: {default: {statusCode: "200"}}
+"#;
+
+/// The configuration from the foundation issue, verbatim: it must load as written.
+const ISSUE_CONFIG: &str = r#"region: us-east-1
+account_id: "123456789012"
+listen: 127.0.0.1:8080
+admin_listen: 127.0.0.1:8081
+storage: sqlite://portcullis.db          # relative paths are relative to this file
+apis:
+  - id: petstore01
+    openapi: petstore.openapi.yaml        # OpenAPI 3.0, YAML or JSON, AWS extensions
+    stages:
+      prod:
+        variables: {backend: "http://127.0.0.1:9000"}
+        access_log: {destination: stdout, format: '{"requestId":"$context.requestId","status":"$context.status"}'}
+        method_settings:                   # AWS's methodSettings, keyed "resourcePath/METHOD" or "*/*"
+          "*/*": {logging_level: INFO}
+"#;
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    fs::write(&path, text).unwrap();
+    path
+}
+
+fn setup(config: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "petstore.openapi.yaml", OPENAPI);
+    let path = write(dir.path(), "portcullis.yaml", config);
+    (dir, path)
+}
+
+fn messages(report: &Report) -> Vec<String> {
+    report.diagnostics.iter().map(ToString::to_string).collect()
+}
+
+#[test]
+fn the_issue_config_loads_as_written() {
+    let (dir, path) = setup(ISSUE_CONFIG);
+    let config = load(&path).unwrap_or_else(|r| panic!("{r}"));
+    assert_eq!(config.region, "us-east-1");
+    assert_eq!(config.account_id, "123456789012");
+    assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+    assert_eq!(
+        config.storage,
+        Storage::Sqlite(dir.path().join("portcullis.db"))
+    );
+    let api = &config.apis[0];
+    assert_eq!(api.id, "petstore01");
+    assert_eq!(api.api.resources.len(), 2);
+    let stage = &api.stages[0];
+    assert_eq!(stage.name, "prod");
+    assert_eq!(stage.variables["backend"], "http://127.0.0.1:9000");
+    let log = stage.access_log.as_ref().unwrap();
+    assert_eq!(log.destination, LogDestination::Stdout);
+    assert_eq!(stage.logging_level("/pets", Verb::Get), LoggingLevel::Info);
+}
+
+#[test]
+fn defaults() {
+    let (dir, path) = setup("");
+    let config = load(&path).unwrap();
+    assert_eq!(config.region, "us-east-1");
+    assert_eq!(config.account_id, "000000000000");
+    assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+    assert_eq!(config.admin_listen.to_string(), "127.0.0.1:8081");
+    assert_eq!(
+        config.storage,
+        Storage::Sqlite(dir.path().join("portcullis.db"))
+    );
+    assert_eq!(config.server, ServerSettings::default());
+    assert!(config.apis.is_empty());
+}
+
+#[test]
+fn overrides_win() {
+    let (_dir, path) = setup(ISSUE_CONFIG);
+    let config = load_with(
+        &path,
+        &Overrides {
+            listen: Some("127.0.0.1:0".parse().unwrap()),
+            admin_listen: Some("127.0.0.1:1".parse().unwrap()),
+            storage: Some("sqlite::memory:".into()),
+        },
+    )
+    .unwrap();
+    assert_eq!(config.listen.port(), 0);
+    assert_eq!(config.admin_listen.port(), 1);
+    assert_eq!(config.storage, Storage::SqliteMemory);
+}
+
+#[test]
+fn reports_every_problem_with_line_numbers() {
+    let config = r#"region: mars
+account_id: 000000000000
+listn: 127.0.0.1:1
+apis:
+  - id: Petstore
+    openapi: petstore.openapi.yaml
+    stages:
+      prod:
+        variables: {other: x}
+        access_log: {destinaton: stdout}
+  - id: ok
+    openapi: missing.yaml
+    stages: {dev: {}}
+"#;
+    let (_dir, path) = setup(config);
+    let report = load(&path).unwrap_err();
+    let text = messages(&report);
+    let has = |line: u32, needle: &str| {
+        report
+            .diagnostics
+            .iter()
+            .any(|d| d.position.map(|p| p.line) == Some(line) && d.message.contains(needle))
+    };
+    assert!(has(1, "not a region name"), "{text:#?}");
+    assert!(has(2, "quoted 12-digit string"), "{text:#?}");
+    assert!(has(3, "unknown setting \"listn\""), "{text:#?}");
+    assert!(has(5, "not a valid API id"), "{text:#?}");
+    assert!(has(10, "unknown field `destinaton`"), "{text:#?}");
+    assert!(
+        has(9, "does not define the stage variable \"backend\""),
+        "{text:#?}"
+    );
+    assert!(has(12, "cannot read"), "{text:#?}");
+    assert_eq!(report.len(), 7, "{text:#?}");
+}
+
+#[test]
+fn stage_problems() {
+    let config = r#"apis:
+  - id: petstore01
+    openapi: petstore.openapi.yaml
+    stages:
+      prod:
+        variables: {"bad-name": "x", backend: "has space"}
+        access_log: {destination: stdout, format: '{"status":"$context.status"}'}
+        method_settings:
+          "/nope/GET": {logging_level: INFO}
+          "/pets/POST": {logging_level: INFO}
+          "GET": {logging_level: INFO}
+          "*/*": {logging_level: LOUD}
+      beta: {}
+"#;
+    let (_dir, path) = setup(config);
+    let report = load(&path).unwrap_err();
+    let text = messages(&report).join("\n");
+    for needle in [
+        "stage variable name \"bad-name\"",
+        "characters API Gateway does not allow",
+        "must include $context.requestId",
+        "the API has no resource \"/nope\"",
+        "resource \"/pets\" has no POST method",
+        "keyed \"resourcePath/METHOD\"",
+        "unknown variant `LOUD`",
+        "stage \"beta\" does not define the stage variable \"backend\"",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn openapi_problems_point_into_the_document() {
+    let (dir, path) = setup(ISSUE_CONFIG);
+    write(
+        dir.path(),
+        "petstore.openapi.yaml",
+        "openapi: 3.0.1\npaths:\n  /a/{x}:\n    get:\n      x-amazon-apigateway-integration:\n        type: aws_proxy\n  /a/{y}/b:\n    get:\n      x-amazon-apigateway-integration: {type: mock}\n",
+    );
+    let report = load(&path).unwrap_err();
+    let d = &report.diagnostics[0];
+    assert!(d.file.ends_with("petstore.openapi.yaml"));
+    assert_eq!(d.position.map(|p| p.line), Some(6));
+    assert_eq!(
+        d.pointer.as_deref(),
+        Some("/paths/~1a~1{x}/get/x-amazon-apigateway-integration/type")
+    );
+    assert!(d.message.contains("aws_proxy"), "{d}");
+}
+
+#[test]
+fn route_conflicts_are_reported() {
+    let (dir, path) = setup(ISSUE_CONFIG);
+    write(
+        dir.path(),
+        "petstore.openapi.yaml",
+        "openapi: 3.0.1\npaths:\n  /a/{x}:\n    get:\n      x-amazon-apigateway-integration: {type: mock}\n  /a/{y}/b:\n    get:\n      x-amazon-apigateway-integration: {type: mock}\n",
+    );
+    let report = load(&path).unwrap_err();
+    assert!(
+        messages(&report).join("\n").contains("conflicts"),
+        "{report}"
+    );
+}
+
+#[test]
+fn yaml_syntax_errors_have_a_line() {
+    let (_dir, path) = setup("apis: [\n  {id: x\n");
+    let report = load(&path).unwrap_err();
+    assert_eq!(report.len(), 1);
+    assert!(report.diagnostics[0].position.is_some(), "{report}");
+}
+
+#[test]
+fn storage_urls() {
+    assert_eq!(parse_storage("sqlite::memory:"), Ok(Storage::SqliteMemory));
+    assert_eq!(
+        parse_storage("sqlite:///abs/x.db"),
+        Ok(Storage::Sqlite("/abs/x.db".into()))
+    );
+    assert!(
+        parse_storage("postgres://x")
+            .unwrap_err()
+            .contains("not supported yet")
+    );
+    assert!(parse_storage("sqlite://").is_err());
+    assert!(parse_storage("mysql://x").is_err());
+}
+
+#[test]
+fn report_display_names_file_line_and_pointer() {
+    let (_dir, path) = setup("region: 5\n");
+    let report = load(&path).unwrap_err();
+    let line = report.diagnostics[0].to_string();
+    assert!(line.contains("portcullis.yaml:1:"), "{line}");
+    assert!(line.ends_with("(at /region)"), "{line}");
+    assert!(report.to_string().ends_with("1 problem"));
+}

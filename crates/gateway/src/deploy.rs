@@ -1,0 +1,210 @@
+//! A deployment: the configuration compiled into what the request path reads.
+//!
+//! Everything that can be resolved once is resolved here — route tables, per-route metric
+//! handles, access-log writers, logging levels — so the pipeline only indexes into vectors.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use config::{Config, LogDestination, LoggingLevel};
+use restapi::{Api, GatewayHeaderSource};
+use router::Router;
+use store::Store;
+use telemetry::{AccessLog, Destination, Metrics, RouteMetrics, Sinks};
+
+use crate::client::Upstream;
+use crate::clock::Clock;
+
+/// The running gateway's state, shared by every connection.
+pub struct Gateway {
+    apis: HashMap<String, Arc<ApiRuntime>>,
+    /// Set when exactly one API is configured: it answers `/{stage}/{path}`.
+    single: Option<Arc<ApiRuntime>>,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) upstream: Upstream,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+/// One API with its route table and stages.
+pub struct ApiRuntime {
+    pub id: String,
+    pub account_id: String,
+    pub region: String,
+    pub api: Api,
+    /// Whether a gateway response maps a request header, query or path parameter: only then
+    /// does the pipeline keep a copy of them for error responses.
+    pub responses_read_request: bool,
+    pub router: Router,
+    pub stages: Vec<StageRuntime>,
+    stage_index: HashMap<String, usize>,
+}
+
+pub struct StageRuntime {
+    pub name: String,
+    pub variables: std::collections::BTreeMap<String, String>,
+    pub access_log: Option<AccessLog>,
+    /// Parallel to `api.resources[r].methods[m]`.
+    pub methods: Vec<Vec<MethodRuntime>>,
+    /// Metrics for requests that reached the stage but matched no resource or method.
+    pub unmatched: RouteMetrics,
+}
+
+pub struct MethodRuntime {
+    pub metrics: RouteMetrics,
+    pub logging: LoggingLevel,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeployError {
+    #[error("cannot open the access log {path}: {source}")]
+    AccessLog {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("API {api}: {source}")]
+    Route {
+        api: String,
+        source: router::RouteError,
+    },
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
+}
+
+impl ApiRuntime {
+    pub fn stage(&self, name: &str) -> Option<usize> {
+        self.stage_index.get(name).copied()
+    }
+}
+
+impl Gateway {
+    pub fn new(
+        config: &Config,
+        store: Arc<dyn Store>,
+        metrics: Arc<Metrics>,
+        clock: Arc<dyn Clock>,
+        sinks: &mut Sinks,
+    ) -> Result<Gateway, DeployError> {
+        let mut apis = HashMap::new();
+        for deployment in &config.apis {
+            let runtime = Arc::new(compile_api(config, deployment, &metrics, sinks)?);
+            apis.insert(deployment.id.clone(), runtime);
+        }
+        let single = if apis.len() == 1 {
+            apis.values().next().cloned()
+        } else {
+            None
+        };
+        Ok(Gateway {
+            apis,
+            single,
+            metrics,
+            upstream: Upstream::new().map_err(DeployError::Client)?,
+            store,
+            clock,
+        })
+    }
+
+    pub fn api(&self, id: &str) -> Option<&Arc<ApiRuntime>> {
+        self.apis.get(id)
+    }
+
+    pub fn single_api(&self) -> Option<&Arc<ApiRuntime>> {
+        self.single.as_ref()
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+}
+
+fn compile_api(
+    config: &Config,
+    deployment: &config::ApiDeployment,
+    metrics: &Metrics,
+    sinks: &mut Sinks,
+) -> Result<ApiRuntime, DeployError> {
+    let api = deployment.api.clone();
+    let mut router = Router::new();
+    for (i, resource) in api.resources.iter().enumerate() {
+        router
+            .insert(&resource.path, i)
+            .map_err(|source| DeployError::Route {
+                api: deployment.id.clone(),
+                source,
+            })?;
+    }
+    let mut stages = Vec::new();
+    let mut stage_index = HashMap::new();
+    for stage in &deployment.stages {
+        let access_log = match &stage.access_log {
+            None => None,
+            Some(log) => {
+                let destination = match &log.destination {
+                    LogDestination::Stdout => Destination::Stdout,
+                    LogDestination::Stderr => Destination::Stderr,
+                    LogDestination::File(p) => Destination::File(p.clone()),
+                };
+                Some(
+                    sinks
+                        .logger(&destination, log.format.clone())
+                        .map_err(|source| DeployError::AccessLog {
+                            path: format!("{destination:?}"),
+                            source,
+                        })?,
+                )
+            }
+        };
+        let methods = api
+            .resources
+            .iter()
+            .map(|resource| {
+                resource
+                    .methods
+                    .iter()
+                    .map(|method| MethodRuntime {
+                        metrics: metrics.route(
+                            &deployment.id,
+                            &stage.name,
+                            method.verb.as_str(),
+                            &resource.path,
+                        ),
+                        logging: stage.logging_level(&resource.path, method.verb),
+                    })
+                    .collect()
+            })
+            .collect();
+        stage_index.insert(stage.name.clone(), stages.len());
+        stages.push(StageRuntime {
+            name: stage.name.clone(),
+            variables: stage.variables.clone(),
+            access_log,
+            methods,
+            unmatched: metrics.route(&deployment.id, &stage.name, "", ""),
+        });
+    }
+    let responses_read_request = api.gateway_responses.values().any(|r| {
+        r.headers.iter().any(|(_, source)| {
+            matches!(
+                source,
+                GatewayHeaderSource::RequestHeader(_)
+                    | GatewayHeaderSource::RequestQuery(_)
+                    | GatewayHeaderSource::RequestPath(_)
+            )
+        })
+    });
+    Ok(ApiRuntime {
+        id: deployment.id.clone(),
+        account_id: config.account_id.clone(),
+        region: config.region.clone(),
+        responses_read_request,
+        api,
+        router,
+        stages,
+        stage_index,
+    })
+}

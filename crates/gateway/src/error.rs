@@ -1,0 +1,319 @@
+//! The gateway's one error type and the one table that turns it into API Gateway's answer.
+//!
+//! Every phase fails with a [`GatewayError`]; only [`crate::responses`] turns errors into HTTP
+//! responses, using [`ErrorKind::spec`]. No other place invents a status code, an
+//! `x-amzn-ErrorType` or an error body.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use restapi::ResponseType;
+
+/// Who caused a failure: decides the log level and whether a retry can help.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Blame {
+    /// The caller sent something wrong or is not allowed: retrying the same request fails again.
+    Client,
+    /// The integration (backend) failed or was slow: a retry may succeed.
+    Upstream,
+    /// The gateway's own configuration or state: an operator must act.
+    Internal,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The API or stage does not exist.
+    Forbidden,
+    /// No resource or method matched, or an IAM method got no signature.
+    MissingAuthenticationToken,
+    IncompleteSignature,
+    InvalidSignature,
+    /// The access key is unknown.
+    UnrecognizedClient,
+    ExpiredToken,
+    AccessDenied,
+    RequestTooLarge,
+    UriTooLong,
+    HeadersTooLarge,
+    UnsupportedMediaType,
+    IntegrationTimeout,
+    IntegrationFailure,
+    ApiConfigurationError,
+    BadRequest,
+}
+
+/// How an error kind is answered, as API Gateway documents it.
+#[derive(Clone, Copy, Debug)]
+pub struct Spec {
+    /// The gateway response type users can customize; `None` when API Gateway offers none.
+    pub response_type: Option<ResponseType>,
+    pub status: u16,
+    pub error_type: &'static str,
+    /// The JSON key of the default body. API Gateway uses `Message` (capitalized) for IAM
+    /// authorization denials and `message` everywhere else.
+    pub body_key: &'static str,
+    pub default_message: &'static str,
+    pub blame: Blame,
+    /// Short stable label for metrics and logs.
+    pub label: &'static str,
+}
+
+impl ErrorKind {
+    pub fn spec(self) -> Spec {
+        use ErrorKind as K;
+        use ResponseType as T;
+        let (response_type, status, error_type, body_key, default_message, blame, label) =
+            match self {
+                K::Forbidden => (
+                    None,
+                    403,
+                    "ForbiddenException",
+                    "message",
+                    "Forbidden",
+                    Blame::Client,
+                    "forbidden",
+                ),
+                K::MissingAuthenticationToken => (
+                    Some(T::MissingAuthenticationToken),
+                    403,
+                    "MissingAuthenticationTokenException",
+                    "message",
+                    "Missing Authentication Token",
+                    Blame::Client,
+                    "missing_authentication_token",
+                ),
+                K::IncompleteSignature => (
+                    Some(T::InvalidSignature),
+                    403,
+                    "IncompleteSignatureException",
+                    "message",
+                    "Incomplete signature",
+                    Blame::Client,
+                    "incomplete_signature",
+                ),
+                K::InvalidSignature => (
+                    Some(T::InvalidSignature),
+                    403,
+                    "InvalidSignatureException",
+                    "message",
+                    "Invalid signature",
+                    Blame::Client,
+                    "invalid_signature",
+                ),
+                K::UnrecognizedClient => (
+                    Some(T::InvalidSignature),
+                    403,
+                    "UnrecognizedClientException",
+                    "message",
+                    "The security token included in the request is invalid.",
+                    Blame::Client,
+                    "unrecognized_client",
+                ),
+                K::ExpiredToken => (
+                    Some(T::ExpiredToken),
+                    403,
+                    "ExpiredTokenException",
+                    "message",
+                    "The security token included in the request is expired",
+                    Blame::Client,
+                    "expired_token",
+                ),
+                K::AccessDenied => (
+                    Some(T::AccessDenied),
+                    403,
+                    "AccessDeniedException",
+                    "Message",
+                    "Access denied",
+                    Blame::Client,
+                    "access_denied",
+                ),
+                K::RequestTooLarge => (
+                    Some(T::RequestTooLarge),
+                    413,
+                    "RequestTooLargeException",
+                    "message",
+                    "Request Too Long",
+                    Blame::Client,
+                    "request_too_large",
+                ),
+                K::UriTooLong => (
+                    Some(T::Default4xx),
+                    414,
+                    "UriTooLongException",
+                    "message",
+                    "Request-URI Too Long",
+                    Blame::Client,
+                    "uri_too_long",
+                ),
+                K::HeadersTooLarge => (
+                    Some(T::Default4xx),
+                    431,
+                    "RequestHeaderFieldsTooLargeException",
+                    "message",
+                    "Request Header Fields Too Large",
+                    Blame::Client,
+                    "headers_too_large",
+                ),
+                K::UnsupportedMediaType => (
+                    Some(T::UnsupportedMediaType),
+                    415,
+                    "UnsupportedMediaTypeException",
+                    "message",
+                    "Unsupported Media Type",
+                    Blame::Client,
+                    "unsupported_media_type",
+                ),
+                K::IntegrationTimeout => (
+                    Some(T::IntegrationTimeout),
+                    504,
+                    "InternalServerErrorException",
+                    "message",
+                    "Endpoint request timed out",
+                    Blame::Upstream,
+                    "integration_timeout",
+                ),
+                K::IntegrationFailure => (
+                    Some(T::IntegrationFailure),
+                    502,
+                    "InternalServerErrorException",
+                    "message",
+                    "Internal server error",
+                    Blame::Upstream,
+                    "integration_failure",
+                ),
+                K::ApiConfigurationError => (
+                    Some(T::ApiConfigurationError),
+                    500,
+                    "InternalServerErrorException",
+                    "message",
+                    "Internal server error",
+                    Blame::Internal,
+                    "api_configuration_error",
+                ),
+                K::BadRequest => (
+                    Some(T::Default4xx),
+                    400,
+                    "BadRequestException",
+                    "message",
+                    "Bad Request",
+                    Blame::Client,
+                    "bad_request",
+                ),
+            };
+        Spec {
+            response_type,
+            status,
+            error_type,
+            body_key,
+            default_message,
+            blame,
+            label,
+        }
+    }
+}
+
+/// A failed request: what kind of failure and the message the caller sees.
+#[derive(Clone, Debug)]
+pub struct GatewayError {
+    pub kind: ErrorKind,
+    pub message: Cow<'static, str>,
+    /// Detail for logs only (never sent to the caller): e.g. the connect error to a backend.
+    pub detail: Option<String>,
+}
+
+impl GatewayError {
+    /// The kind's default message.
+    pub fn new(kind: ErrorKind) -> GatewayError {
+        GatewayError {
+            kind,
+            message: Cow::Borrowed(kind.spec().default_message),
+            detail: None,
+        }
+    }
+
+    pub fn with_message(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> GatewayError {
+        GatewayError {
+            kind,
+            message: message.into(),
+            detail: None,
+        }
+    }
+
+    pub fn detail(mut self, detail: impl fmt::Display) -> GatewayError {
+        self.detail = Some(detail.to_string());
+        self
+    }
+}
+
+impl fmt::Display for GatewayError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}: {}", self.kind, self.message)?;
+        if let Some(d) = &self.detail {
+            write!(f, " ({d})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for GatewayError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [ErrorKind; 15] = [
+        ErrorKind::Forbidden,
+        ErrorKind::MissingAuthenticationToken,
+        ErrorKind::IncompleteSignature,
+        ErrorKind::InvalidSignature,
+        ErrorKind::UnrecognizedClient,
+        ErrorKind::ExpiredToken,
+        ErrorKind::AccessDenied,
+        ErrorKind::RequestTooLarge,
+        ErrorKind::UriTooLong,
+        ErrorKind::HeadersTooLarge,
+        ErrorKind::UnsupportedMediaType,
+        ErrorKind::IntegrationTimeout,
+        ErrorKind::IntegrationFailure,
+        ErrorKind::ApiConfigurationError,
+        ErrorKind::BadRequest,
+    ];
+
+    #[test]
+    fn table_is_consistent() {
+        for kind in ALL {
+            let spec = kind.spec();
+            assert!(spec.error_type.ends_with("Exception"), "{kind:?}");
+            // The status class matches the customizable response type's class, so DEFAULT_4XX
+            // and DEFAULT_5XX overrides apply to the right errors.
+            if let Some(t) = spec.response_type.and_then(ResponseType::default_status) {
+                assert_eq!(t / 100, spec.status / 100, "{kind:?}");
+            }
+            assert_eq!(spec.blame == Blame::Client, spec.status < 500, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn aws_documented_answers() {
+        let s = ErrorKind::MissingAuthenticationToken.spec();
+        assert_eq!(
+            (s.status, s.error_type, s.default_message),
+            (
+                403,
+                "MissingAuthenticationTokenException",
+                "Missing Authentication Token"
+            )
+        );
+        let s = ErrorKind::IntegrationTimeout.spec();
+        assert_eq!(
+            (s.status, s.default_message),
+            (504, "Endpoint request timed out")
+        );
+        let s = ErrorKind::IntegrationFailure.spec();
+        assert_eq!(
+            (s.status, s.default_message),
+            (502, "Internal server error")
+        );
+        assert_eq!(ErrorKind::AccessDenied.spec().body_key, "Message");
+    }
+}

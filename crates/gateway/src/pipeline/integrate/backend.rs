@@ -1,0 +1,193 @@
+//! Talking to an HTTP backend: headers every integration request carries, the call itself with its
+//! timeout, and the response headers API Gateway renames.
+
+use std::time::Instant;
+
+use http::header::{self, HeaderName, HeaderValue};
+use http::{HeaderMap, Request, Response};
+use hyper::body::Incoming;
+use restapi::Integration;
+
+use super::is_length_limit;
+use crate::body::Body;
+use crate::deploy::Gateway;
+use crate::error::{ErrorKind, GatewayError};
+use crate::pipeline::context::RequestCtx;
+
+/// Hop-by-hop headers (RFC 9110 §7.6.1) never cross a proxy.
+const HOP_BY_HOP: [HeaderName; 7] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    HeaderName::from_static("proxy-connection"),
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+];
+
+static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+static X_FORWARDED_PORT: HeaderName = HeaderName::from_static("x-forwarded-port");
+static X_AMZN_TRACE_ID: HeaderName = HeaderName::from_static("x-amzn-trace-id");
+static TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+static X_AMZN_API_ID: HeaderName = HeaderName::from_static("x-amzn-apigateway-api-id");
+
+/// Removes hop-by-hop headers, including those the `Connection` header names.
+pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    let named: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
+        .collect();
+    for name in HOP_BY_HOP.iter().chain(named.iter()) {
+        headers.remove(name);
+    }
+}
+
+/// Adds what API Gateway adds to every integration request: `X-Forwarded-*` and the trace
+/// headers, with the gateway's own span as the parent.
+pub(crate) fn add_forwarding_headers(headers: &mut HeaderMap, ctx: &RequestCtx) {
+    let ip = ctx.source_ip.to_string();
+    let xff = match headers.get(&X_FORWARDED_FOR).and_then(|v| v.to_str().ok()) {
+        Some(existing) if !existing.is_empty() => format!("{existing}, {ip}"),
+        _ => ip,
+    };
+    if let Ok(v) = HeaderValue::from_str(&xff) {
+        headers.insert(X_FORWARDED_FOR.clone(), v);
+    }
+    headers.insert(
+        X_FORWARDED_PROTO.clone(),
+        HeaderValue::from_static(if ctx.secure { "https" } else { "http" }),
+    );
+    headers.insert(X_FORWARDED_PORT.clone(), HeaderValue::from(ctx.local_port));
+    if let Ok(v) = HeaderValue::from_str(&ctx.trace.xray_header(ctx.span_id)) {
+        headers.insert(X_AMZN_TRACE_ID.clone(), v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&ctx.trace.traceparent(ctx.span_id)) {
+        headers.insert(TRACEPARENT.clone(), v);
+    }
+    if let Some(route) = &ctx.route
+        && let Ok(v) = HeaderValue::from_str(&route.api.id)
+    {
+        headers.insert(X_AMZN_API_ID.clone(), v);
+    }
+}
+
+/// Sends the request within the integration's timeout and records the outcome in `ctx`.
+pub(crate) async fn call(
+    gw: &Gateway,
+    ctx: &mut RequestCtx,
+    integration: &Integration,
+    request: Request<Body>,
+) -> Result<Response<Incoming>, GatewayError> {
+    let client = if integration.insecure_skip_verification {
+        &gw.upstream.insecure
+    } else {
+        &gw.upstream.verified
+    };
+    let started = Instant::now();
+    let result = tokio::time::timeout(integration.timeout, client.request(request)).await;
+    ctx.integration.latency = Some(started.elapsed());
+    match result {
+        Err(_) => {
+            ctx.integration.error = Some("timeout".into());
+            Err(
+                GatewayError::new(ErrorKind::IntegrationTimeout).detail(format!(
+                    "no response within {} ms",
+                    integration.timeout.as_millis()
+                )),
+            )
+        }
+        Ok(Err(e)) if is_length_limit(&e) => Err(GatewayError::new(ErrorKind::RequestTooLarge)),
+        Ok(Err(e)) => {
+            let detail = error_chain(&e);
+            ctx.integration.error = Some(detail.clone());
+            Err(GatewayError::new(ErrorKind::IntegrationFailure).detail(detail))
+        }
+        Ok(Ok(response)) => {
+            ctx.integration.status = Some(response.status().as_u16());
+            Ok(response)
+        }
+    }
+}
+
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// Headers of a backend response that API Gateway does not pass through under their own name:
+/// they describe the backend's connection or would change how clients authenticate, so they
+/// arrive as `x-amzn-Remapped-<name>` (API Gateway's documented behavior for REST APIs).
+const REMAPPED: [HeaderName; 9] = [
+    header::AUTHORIZATION,
+    header::DATE,
+    header::SERVER,
+    header::WWW_AUTHENTICATE,
+    header::PROXY_AUTHENTICATE,
+    header::MAX_FORWARDS,
+    header::EXPECT,
+    header::HOST,
+    header::USER_AGENT,
+];
+
+/// Prepares a proxied response's headers for the client.
+pub(crate) fn remap_response_headers(headers: &mut HeaderMap) {
+    strip_hop_by_hop(headers);
+    for name in &REMAPPED {
+        let values: Vec<HeaderValue> = headers.get_all(name).iter().cloned().collect();
+        if values.is_empty() {
+            continue;
+        }
+        headers.remove(name);
+        if let Ok(remapped) =
+            HeaderName::from_bytes(format!("x-amzn-remapped-{}", name.as_str()).as_bytes())
+        {
+            for v in values {
+                headers.append(remapped.clone(), v);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hop_by_hop_and_connection_named_headers_go() {
+        let mut h = HeaderMap::new();
+        h.insert(header::CONNECTION, "keep-alive, x-secret".parse().unwrap());
+        h.insert("x-secret", "1".parse().unwrap());
+        h.insert(header::TRANSFER_ENCODING, "chunked".parse().unwrap());
+        h.insert("x-kept", "1".parse().unwrap());
+        strip_hop_by_hop(&mut h);
+        assert_eq!(h.len(), 1);
+        assert!(h.contains_key("x-kept"));
+    }
+
+    #[test]
+    fn remapping() {
+        let mut h = HeaderMap::new();
+        h.insert(header::SERVER, "nginx".parse().unwrap());
+        h.append(header::WWW_AUTHENTICATE, "Basic".parse().unwrap());
+        h.append(header::WWW_AUTHENTICATE, "Bearer".parse().unwrap());
+        h.insert(header::CONTENT_TYPE, "text/plain".parse().unwrap());
+        remap_response_headers(&mut h);
+        assert!(!h.contains_key(header::SERVER));
+        assert_eq!(h["x-amzn-remapped-server"], "nginx");
+        assert_eq!(
+            h.get_all("x-amzn-remapped-www-authenticate").iter().count(),
+            2
+        );
+        assert_eq!(h[header::CONTENT_TYPE], "text/plain");
+    }
+}

@@ -1,0 +1,182 @@
+//! Phase: integrate. Sends the request to the method's integration and turns the answer into the
+//! method response.
+//!
+//! - `http_proxy` streams the request and the response through, headers and all;
+//! - `http` maps parameters, applies request templates and passthrough rules, then selects an
+//!   integration response by the backend's status code;
+//! - `mock` answers from the integration's own templates.
+
+mod backend;
+mod http_custom;
+mod http_proxy;
+mod mock;
+mod uri;
+
+use bytes::Bytes;
+use http::request::Parts;
+use http::{HeaderMap, Response};
+use http_body_util::{BodyExt, Limited};
+use restapi::{IntegrationKind, IntegrationResponse, ResponseSource, Template};
+use telemetry::Vars;
+
+use super::context::RequestCtx;
+use crate::body::{Body, BoxError, MAX_PAYLOAD, full};
+use crate::deploy::Gateway;
+use crate::error::{ErrorKind, GatewayError};
+
+/// A request body on its way to an integration: still streaming from the client, or already read
+/// (when authentication needed its hash).
+pub enum RequestBody {
+    Streaming(Body),
+    Buffered(Bytes),
+}
+
+impl RequestBody {
+    /// The body as sent upstream, limited to API Gateway's 10 MB payload.
+    pub fn into_body(self) -> Body {
+        match self {
+            RequestBody::Streaming(b) => Limited::new(b, MAX_PAYLOAD)
+                .map_err(|e: BoxError| e)
+                .boxed_unsync(),
+            RequestBody::Buffered(b) => full(b),
+        }
+    }
+
+    /// Reads the whole body (at most 10 MB).
+    pub async fn collect(self) -> Result<Bytes, GatewayError> {
+        match self {
+            RequestBody::Buffered(b) => Ok(b),
+            RequestBody::Streaming(b) => match Limited::new(b, MAX_PAYLOAD).collect().await {
+                Ok(collected) => Ok(collected.to_bytes()),
+                Err(e) if is_length_limit(e.as_ref()) => {
+                    Err(GatewayError::new(ErrorKind::RequestTooLarge))
+                }
+                Err(e) => Err(GatewayError::new(ErrorKind::BadRequest)
+                    .detail(format!("reading the request body: {e}"))),
+            },
+        }
+    }
+}
+
+/// Whether an error (or one of its sources) is the payload limit being hit.
+pub(crate) fn is_length_limit(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
+
+pub(crate) async fn integrate(
+    gw: &Gateway,
+    ctx: &mut RequestCtx,
+    parts: Parts,
+    body: RequestBody,
+) -> Result<Response<Body>, GatewayError> {
+    let route = ctx
+        .route
+        .clone()
+        .ok_or_else(|| GatewayError::new(ErrorKind::ApiConfigurationError))?;
+    let method = route
+        .method()
+        .ok_or_else(|| GatewayError::new(ErrorKind::ApiConfigurationError))?;
+    let integration = &method.integration;
+    match integration.kind {
+        IntegrationKind::Mock => mock::invoke(ctx, &parts, integration),
+        IntegrationKind::HttpProxy => http_proxy::invoke(gw, ctx, parts, body, integration).await,
+        IntegrationKind::Http => http_custom::invoke(gw, ctx, parts, body, integration).await,
+    }
+}
+
+/// Picks the request template for a content type, as API Gateway does: the template for exactly
+/// that type; a request without `Content-Type` counts as `application/json`.
+pub(crate) fn template_for<'a>(
+    templates: &'a std::collections::BTreeMap<String, Template>,
+    content_type: Option<&str>,
+) -> Option<(&'a str, &'a Template)> {
+    let wanted = content_type.and_then(|c| c.split(';').next()).map_or_else(
+        || "application/json".to_string(),
+        |c| c.trim().to_ascii_lowercase(),
+    );
+    templates
+        .get_key_value(wanted.as_str())
+        .map(|(k, v)| (k.as_str(), v))
+}
+
+pub(crate) fn render(template: &Template, ctx: &RequestCtx) -> String {
+    let mut out = String::new();
+    telemetry::access_log::render(template, false, "", ctx, &mut out);
+    out
+}
+
+/// Selects the integration response for a status code: the first whose selection pattern matches,
+/// else `default`.
+pub(crate) fn select_response(
+    responses: &[IntegrationResponse],
+    status: u16,
+) -> Option<&IntegrationResponse> {
+    let code = status.to_string();
+    responses
+        .iter()
+        .find(|r| r.selection.as_ref().is_some_and(|re| re.is_match(&code)))
+        .or_else(|| responses.iter().find(|r| r.selection.is_none()))
+}
+
+/// Picks an integration response's template for the client's Accept header: an exact match, else
+/// `application/json`, else the first one defined — API Gateway answers with a template whenever
+/// the integration response has one.
+fn response_template<'a>(
+    templates: &'a std::collections::BTreeMap<String, Template>,
+    accept: Option<&str>,
+) -> Option<(&'a str, &'a Template)> {
+    accept
+        .and_then(|a| template_for(templates, Some(a)))
+        .or_else(|| template_for(templates, None))
+        .or_else(|| templates.iter().next().map(|(k, v)| (k.as_str(), v)))
+}
+
+/// Builds a method response from an integration response: its status, mapped headers and its
+/// template when it has one; otherwise `passthrough`.
+pub(crate) fn method_response(
+    ctx: &RequestCtx,
+    selected: &IntegrationResponse,
+    accept: Option<&str>,
+    backend_headers: &HeaderMap,
+    passthrough: Option<(Bytes, Option<http::HeaderValue>)>,
+) -> Response<Body> {
+    let (content_type, body) = match response_template(&selected.templates, accept) {
+        Some((content_type, template)) => (
+            http::HeaderValue::from_str(content_type).ok(),
+            Bytes::from(render(template, ctx)),
+        ),
+        None => match passthrough {
+            Some((bytes, content_type)) => (content_type, bytes),
+            None => (
+                Some(http::HeaderValue::from_static("application/json")),
+                Bytes::new(),
+            ),
+        },
+    };
+    let mut response = Response::new(full(body));
+    *response.status_mut() =
+        http::StatusCode::from_u16(selected.status).unwrap_or(http::StatusCode::OK);
+    let headers = response.headers_mut();
+    if let Some(ct) = content_type {
+        headers.insert(http::header::CONTENT_TYPE, ct);
+    }
+    for (name, source) in &selected.headers {
+        let value = match source {
+            ResponseSource::Static(s) => Some(s.clone()),
+            ResponseSource::IntegrationHeader(h) => super::params::header_value(backend_headers, h),
+            ResponseSource::Context(var) => ctx.context(var).map(|v| v.into_owned()),
+            ResponseSource::StageVariable(v) => ctx.stage_variable(v).map(str::to_string),
+        };
+        if let Some(v) = value.and_then(|v| http::HeaderValue::from_str(&v).ok()) {
+            headers.insert(name.clone(), v);
+        }
+    }
+    response
+}

@@ -1,0 +1,110 @@
+//! Phase: respond. Turns the pipeline's result into the answer: an error into its gateway response,
+//! then the headers every API Gateway answer carries. The body is wrapped so that the log phase
+//! runs once it has been sent (or abandoned), with the true response length.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::Response;
+use http::header::{HeaderName, HeaderValue};
+use http_body::{Frame, SizeHint};
+use http_body_util::BodyExt;
+
+use super::context::RequestCtx;
+use super::log;
+use crate::body::{Body, BoxError};
+use crate::deploy::Gateway;
+use crate::error::GatewayError;
+use crate::responses;
+
+static X_AMZN_REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-requestid");
+static X_AMZ_APIGW_ID: HeaderName = HeaderName::from_static("x-amz-apigw-id");
+static X_AMZN_TRACE_ID: HeaderName = HeaderName::from_static("x-amzn-trace-id");
+
+pub(crate) fn respond(
+    gw: Arc<Gateway>,
+    mut ctx: RequestCtx,
+    result: Result<Response<Body>, GatewayError>,
+) -> Response<Body> {
+    let response = match result {
+        Ok(r) => r,
+        Err(error) => {
+            log::error(&ctx, &error);
+            ctx.error = Some(error.clone());
+            responses::error_response(&ctx, &error)
+        }
+    };
+    ctx.status = response.status().as_u16();
+    ctx.response_latency = Some(ctx.started.elapsed());
+    let (mut head, body) = response.into_parts();
+    if let Ok(v) = HeaderValue::from_str(&ctx.request_id) {
+        head.headers.insert(X_AMZN_REQUEST_ID.clone(), v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&ctx.extended_request_id) {
+        head.headers.insert(X_AMZ_APIGW_ID.clone(), v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("Root={}", ctx.trace.xray_root())) {
+        head.headers.insert(X_AMZN_TRACE_ID.clone(), v);
+    }
+    let body = LoggedBody {
+        inner: body,
+        bytes: 0,
+        pending: Some((gw, Box::new(ctx))),
+    }
+    .boxed_unsync();
+    Response::from_parts(head, body)
+}
+
+/// A response body that runs the log phase when it ends or is dropped.
+struct LoggedBody {
+    inner: Body,
+    bytes: u64,
+    pending: Option<(Arc<Gateway>, Box<RequestCtx>)>,
+}
+
+impl LoggedBody {
+    fn finish(&mut self) {
+        if let Some((gw, mut ctx)) = self.pending.take() {
+            ctx.response_length = self.bytes;
+            log::finish(&gw, &ctx);
+        }
+    }
+}
+
+impl http_body::Body for LoggedBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    self.bytes += data.len() as u64;
+                }
+            }
+            Poll::Ready(None | Some(Err(_))) => self.finish(),
+            Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl Drop for LoggedBody {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}

@@ -1,0 +1,177 @@
+//! Phase 1, route: which API, stage, resource and method a request is for.
+//!
+//! Invoke URLs, as API Gateway and its local emulators accept them on one endpoint:
+//! - Host `{apiId}.execute-api.<anything>` + `/{stage}/{path}`;
+//! - `/restapis/{apiId}/{stage}/_user_request_/{path}` (any host);
+//! - `/{stage}/{path}` when exactly one API is configured.
+//!
+//! An unknown API or stage answers 403 `Forbidden`, as API Gateway's execute-api endpoint does; a
+//! known stage with no matching resource or method answers 403 `Missing Authentication Token`.
+
+use std::sync::Arc;
+
+use http::request::Parts;
+use restapi::Verb;
+
+use super::context::{RequestCtx, Route};
+use crate::deploy::{ApiRuntime, Gateway};
+use crate::error::{ErrorKind, GatewayError};
+
+/// The host the request names, without a port: `:authority` (HTTP/2 and absolute-form requests)
+/// or the `Host` header.
+pub fn request_host(parts: &Parts) -> Option<&str> {
+    let host = parts
+        .uri
+        .authority()
+        .map(|a| a.as_str())
+        .or_else(|| parts.headers.get(http::header::HOST)?.to_str().ok())?;
+    Some(strip_port(host))
+}
+
+fn strip_port(host: &str) -> &str {
+    if host.starts_with('[') {
+        return host.split_inclusive(']').next().unwrap_or(host);
+    }
+    host.rsplit_once(':')
+        .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(host, |(h, _)| h)
+}
+
+/// How the stage and resource path sit in the request path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Form {
+    /// `/{stage}/{path}`
+    Plain,
+    /// `/{stage}/_user_request_/{path}` (the tail of a `/restapis/{apiId}/...` URL)
+    UserRequest,
+}
+
+/// Finds the API, and the part of the request path that starts with `/{stage}`.
+fn locate<'a>(
+    gw: &'a Gateway,
+    host: Option<&str>,
+    path: &'a str,
+) -> Option<(&'a Arc<ApiRuntime>, &'a str, Form)> {
+    if let Some(host) = host
+        && let Some((id, _)) = host.split_once(".execute-api.")
+    {
+        return gw.api(id).map(|api| (api, path, Form::Plain));
+    }
+    if let Some(rest) = path.strip_prefix("/restapis/") {
+        let (id, rest) = rest.split_once('/')?;
+        let api = gw.api(id)?;
+        // `rest` is `{stage}/_user_request_/...`; keep its leading slash.
+        let stage_path = &path[path.len() - rest.len() - 1..];
+        return Some((api, stage_path, Form::UserRequest));
+    }
+    gw.single_api().map(|api| (api, path, Form::Plain))
+}
+
+/// Splits the stage path into the stage name and the resource path (`/` when empty).
+fn split_stage(stage_path: &str, form: Form) -> Option<(&str, &str)> {
+    let rest = stage_path.strip_prefix('/')?;
+    let (stage, tail) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    let tail = match form {
+        Form::Plain => tail,
+        Form::UserRequest => {
+            let t = tail.strip_prefix("/_user_request_")?;
+            if !(t.is_empty() || t.starts_with('/')) {
+                return None;
+            }
+            t
+        }
+    };
+    let tail = if tail.is_empty() { "/" } else { tail };
+    (!stage.is_empty()).then_some((stage, tail))
+}
+
+/// Routes the request, recording the API and stage in `ctx` as soon as they are known so that
+/// even a miss is logged and answered in the stage's terms.
+pub(crate) fn route(gw: &Gateway, ctx: &mut RequestCtx, parts: &Parts) -> Result<(), GatewayError> {
+    let host = request_host(parts);
+    let forbidden = || GatewayError::new(ErrorKind::Forbidden);
+    let (api, stage_path, form) = locate(gw, host, parts.uri.path()).ok_or_else(forbidden)?;
+    let (stage_name, resource_path) = split_stage(stage_path, form).ok_or_else(forbidden)?;
+    let stage = api.stage(stage_name).ok_or_else(forbidden)?;
+    let mut route = Route {
+        api: api.clone(),
+        stage,
+        resource: None,
+        method: None,
+        params: Vec::new(),
+        resource_request_path: resource_path.to_string(),
+    };
+    let matched = api.router.find(resource_path).and_then(|m| {
+        let resource = api.api.resources.get(m.resource)?;
+        let verb = Verb::from_http(&parts.method);
+        let method = verb
+            .and_then(|v| resource.methods.iter().position(|meth| meth.verb == v))
+            .or_else(|| {
+                resource
+                    .methods
+                    .iter()
+                    .position(|meth| meth.verb == Verb::Any)
+            })?;
+        let params = m
+            .params
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect();
+        Some((m.resource, method, params))
+    });
+    if let Some((resource, method, params)) = matched {
+        route.resource = Some(resource);
+        route.method = Some(method);
+        route.params = params;
+    }
+    let hit = route.method.is_some();
+    ctx.route = Some(route);
+    if api.responses_read_request {
+        ctx.kept_request = Some((
+            parts.headers.clone(),
+            parts.uri.query().unwrap_or("").to_string(),
+        ));
+    }
+    if hit {
+        Ok(())
+    } else {
+        Err(GatewayError::new(ErrorKind::MissingAuthenticationToken))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stage_split() {
+        let plain = |p| split_stage(p, Form::Plain);
+        let user = |p| split_stage(p, Form::UserRequest);
+        assert_eq!(plain("/prod/pets/1"), Some(("prod", "/pets/1")));
+        assert_eq!(plain("/prod"), Some(("prod", "/")));
+        assert_eq!(plain("/prod/"), Some(("prod", "/")));
+        assert_eq!(
+            plain("/prod/_user_request_/pets"),
+            Some(("prod", "/_user_request_/pets"))
+        );
+        assert_eq!(user("/prod/_user_request_/pets"), Some(("prod", "/pets")));
+        assert_eq!(user("/prod/_user_request_"), Some(("prod", "/")));
+        assert_eq!(user("/prod/pets"), None);
+        assert_eq!(user("/prod/_user_request_x"), None);
+        assert_eq!(plain("/"), None);
+        assert_eq!(plain("//pets"), None);
+    }
+
+    #[test]
+    fn ports_are_stripped() {
+        assert_eq!(
+            strip_port("abc.execute-api.localhost:8080"),
+            "abc.execute-api.localhost"
+        );
+        assert_eq!(strip_port("localhost"), "localhost");
+        assert_eq!(strip_port("[::1]:8080"), "[::1]");
+    }
+}

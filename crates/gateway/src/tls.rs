@@ -1,0 +1,181 @@
+//! TLS for the edge listener: certificates from files, or a self-signed development certificate
+//! (`serve --dev-tls`) for browsers and clients that insist on `https://`.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustls::ServerConfig;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio_rustls::TlsAcceptor;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: io::Error },
+    #[error("{path} holds no PEM certificate")]
+    NoCertificate { path: PathBuf },
+    #[error("{path} holds no PEM private key")]
+    NoKey { path: PathBuf },
+    #[error("invalid certificate or key: {0}")]
+    Rustls(#[from] rustls::Error),
+    #[error("cannot generate a development certificate: {0}")]
+    Generate(String),
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: io::Error },
+}
+
+/// A development certificate and where it is stored.
+pub struct DevCertificate {
+    pub acceptor: TlsAcceptor,
+    pub cert_file: PathBuf,
+    /// SHA-256 fingerprint of the certificate, `AB:CD:...`, as browsers display it.
+    pub fingerprint: String,
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, TlsError> {
+    std::fs::read(path).map_err(|source| TlsError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn parse_pem(
+    cert_pem: &[u8],
+    key_pem: &[u8],
+    cert_path: &Path,
+    key_path: &Path,
+) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), TlsError> {
+    let certs: Vec<CertificateDer<'static>> = rustls_pemfile::certs(&mut &cert_pem[..])
+        .collect::<Result<_, _>>()
+        .map_err(|source| TlsError::Read {
+            path: cert_path.to_path_buf(),
+            source,
+        })?;
+    if certs.is_empty() {
+        return Err(TlsError::NoCertificate {
+            path: cert_path.to_path_buf(),
+        });
+    }
+    let key = rustls_pemfile::private_key(&mut &key_pem[..])
+        .map_err(|source| TlsError::Read {
+            path: key_path.to_path_buf(),
+            source,
+        })?
+        .ok_or_else(|| TlsError::NoKey {
+            path: key_path.to_path_buf(),
+        })?;
+    Ok((certs, key))
+}
+
+fn acceptor(
+    certs: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+) -> Result<TlsAcceptor, TlsError> {
+    let mut config =
+        ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()?
+            .with_no_client_auth()
+            .with_single_cert(certs, key)?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// An acceptor for a PEM certificate chain and private key.
+pub fn from_files(cert_file: &Path, key_file: &Path) -> Result<TlsAcceptor, TlsError> {
+    let (certs, key) = parse_pem(&read(cert_file)?, &read(key_file)?, cert_file, key_file)?;
+    acceptor(certs, key)
+}
+
+/// Loads the development certificate from `dir`, generating it on first use. It is valid for
+/// `localhost`, `*.execute-api.localhost`, `127.0.0.1` and `::1`, and reused across restarts so a
+/// browser exception, once granted, keeps working.
+pub fn dev_certificate(dir: &Path) -> Result<DevCertificate, TlsError> {
+    let cert_file = dir.join("dev-cert.pem");
+    let key_file = dir.join("dev-key.pem");
+    if !(cert_file.is_file() && key_file.is_file()) {
+        let names = vec![
+            "localhost".to_string(),
+            "*.execute-api.localhost".to_string(),
+            "127.0.0.1".to_string(),
+            "::1".to_string(),
+        ];
+        let generated = rcgen::generate_simple_self_signed(names)
+            .map_err(|e| TlsError::Generate(e.to_string()))?;
+        std::fs::create_dir_all(dir).map_err(|source| TlsError::Write {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        write_private(&key_file, generated.signing_key.serialize_pem().as_bytes())?;
+        std::fs::write(&cert_file, generated.cert.pem()).map_err(|source| TlsError::Write {
+            path: cert_file.clone(),
+            source,
+        })?;
+    }
+    let (certs, key) = parse_pem(&read(&cert_file)?, &read(&key_file)?, &cert_file, &key_file)?;
+    let fingerprint = certs.first().map(|c| fingerprint(c)).unwrap_or_default();
+    Ok(DevCertificate {
+        acceptor: acceptor(certs, key)?,
+        cert_file,
+        fingerprint,
+    })
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), TlsError> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+        .open(path)
+        .and_then(|mut f| f.write_all(bytes))
+        .map_err(|source| TlsError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+fn fingerprint(cert: &CertificateDer<'_>) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, cert.as_ref());
+    digest
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dev_certificate_is_generated_once_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = dev_certificate(dir.path()).unwrap();
+        let second = dev_certificate(dir.path()).unwrap();
+        assert_eq!(first.fingerprint, second.fingerprint);
+        assert_eq!(first.fingerprint.len(), 32 * 3 - 1);
+        let acceptor = from_files(&first.cert_file, &dir.path().join("dev-key.pem"));
+        assert!(acceptor.is_ok());
+    }
+
+    #[test]
+    fn bad_files_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "").unwrap();
+        assert!(matches!(
+            from_files(&empty, &empty),
+            Err(TlsError::NoCertificate { .. })
+        ));
+        assert!(matches!(
+            from_files(&dir.path().join("missing"), &empty),
+            Err(TlsError::Read { .. })
+        ));
+    }
+}

@@ -1,0 +1,146 @@
+//! The `portcullis` binary's wiring, as a library so integration tests can start the real server
+//! in-process on ephemeral ports.
+//!
+//! [`start`] opens storage, compiles the configuration into a [`gateway::Gateway`], binds the
+//! edge and admin listeners and serves them until [`Running::stop`].
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use config::{Config, Storage};
+use gateway::clock::{Clock, SystemClock};
+use gateway::server::{self, Listeners};
+use gateway::tls;
+use store::{SqliteStore, Store};
+use telemetry::{Metrics, Sinks};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// How to start, beyond what the configuration says.
+#[derive(Clone, Default)]
+pub struct StartOptions {
+    /// Serve HTTPS with a generated self-signed certificate (ignored when the config has `tls:`).
+    pub dev_tls: bool,
+    /// The clock the pipeline uses; the system clock when `None`.
+    pub clock: Option<Arc<dyn Clock>>,
+}
+
+/// A started server.
+pub struct Running {
+    pub edge: SocketAddr,
+    pub admin: SocketAddr,
+    /// `http` or `https`.
+    pub scheme: &'static str,
+    /// The development certificate, when `dev_tls` generated or reused one.
+    pub dev_certificate: Option<(std::path::PathBuf, String)>,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<usize>,
+    flusher: Option<telemetry::access_log::Flusher>,
+}
+
+impl Running {
+    /// Stops accepting, drains in-flight requests (bounded by `server.shutdown_grace`) and
+    /// flushes access logs. Returns how many connections had to be cut at the end of the grace
+    /// period.
+    pub async fn stop(mut self) -> anyhow::Result<usize> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let cut = (&mut self.task).await.context("the server task failed")?;
+        if let Some(flusher) = self.flusher.take() {
+            // The writers finish once the last connection lets go of the gateway; connections cut
+            // at the end of the grace period may hold it until the runtime stops, so the wait is
+            // bounded. Lines already queued are written as they arrive either way.
+            let join = tokio::task::spawn_blocking(move || flusher.join());
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), join).await;
+        }
+        Ok(cut)
+    }
+
+    /// Resolves when the server stops by itself (it does not, unless it fails).
+    pub async fn wait(&mut self) -> anyhow::Result<usize> {
+        Ok((&mut self.task).await?)
+    }
+}
+
+pub async fn open_store(storage: &Storage) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(match storage {
+        Storage::Sqlite(path) => Arc::new(
+            SqliteStore::open(path)
+                .await
+                .with_context(|| format!("opening storage {}", path.display()))?,
+        ),
+        Storage::SqliteMemory => Arc::new(SqliteStore::memory().await?),
+    })
+}
+
+/// Starts the gateway described by `config`.
+pub async fn start(config: Config, options: StartOptions) -> anyhow::Result<Running> {
+    let store = open_store(&config.storage).await?;
+    let metrics = Arc::new(Metrics::new());
+    let mut sinks = Sinks::new();
+    let clock: Arc<dyn Clock> = options.clock.unwrap_or_else(|| Arc::new(SystemClock));
+    let gateway = Arc::new(
+        gateway::Gateway::new(&config, store.clone(), metrics, clock, &mut sinks)
+            .context("deploying the configuration")?,
+    );
+
+    let mut dev_certificate = None;
+    let acceptor = match (&config.tls, options.dev_tls) {
+        (Some(files), _) => Some(
+            tls::from_files(&files.cert_file, &files.key_file)
+                .context("loading the TLS certificate")?,
+        ),
+        (None, true) => {
+            let dir = config_dir(&config.file).join(".portcullis");
+            let dev =
+                tls::dev_certificate(&dir).context("preparing the development certificate")?;
+            dev_certificate = Some((dev.cert_file.clone(), dev.fingerprint.clone()));
+            Some(dev.acceptor)
+        }
+        (None, false) => None,
+    };
+    let scheme = if acceptor.is_some() { "https" } else { "http" };
+
+    let listeners = Listeners::bind(config.listen, config.admin_listen).await?;
+    let edge = listeners.edge_addr()?;
+    let admin = listeners.admin_addr()?;
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let settings = config.server.clone();
+    let task = tokio::spawn(server::serve(
+        gateway,
+        listeners,
+        acceptor,
+        settings,
+        async move {
+            let _ = stop_rx.await;
+        },
+    ));
+    tracing::info!(storage = %store.describe(), "serving {} API(s)", config.apis.len());
+    for api in &config.apis {
+        for stage in &api.stages {
+            tracing::info!(
+                "API {} stage {}: {scheme}://{edge}/restapis/{}/{}/_user_request_/",
+                api.id,
+                stage.name,
+                api.id,
+                stage.name
+            );
+        }
+    }
+    Ok(Running {
+        edge,
+        admin,
+        scheme,
+        dev_certificate,
+        stop: Some(stop_tx),
+        task,
+        flusher: Some(sinks.into_flusher()),
+    })
+}
+
+fn config_dir(file: &Path) -> &Path {
+    file.parent().unwrap_or(Path::new("."))
+}

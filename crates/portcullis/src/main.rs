@@ -1,0 +1,170 @@
+//! `portcullis`: serve, validate.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use portcullis::StartOptions;
+
+#[derive(Parser)]
+#[command(
+    name = "portcullis",
+    version,
+    about = "A self-hosted API gateway with Amazon API Gateway's security model"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gateway: the edge endpoint and the admin endpoint.
+    Serve {
+        /// The configuration file.
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Override `listen` (the edge endpoint), e.g. 127.0.0.1:0.
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Override `admin_listen` (metrics and health checks).
+        #[arg(long)]
+        admin_listen: Option<SocketAddr>,
+        /// Override `storage`, e.g. sqlite://state.db or sqlite::memory:.
+        #[arg(long)]
+        storage: Option<String>,
+        /// Serve HTTPS with a self-signed development certificate (kept in .portcullis/ beside
+        /// the configuration file).
+        #[arg(long)]
+        dev_tls: bool,
+    },
+    /// Check a configuration and the documents it names; report every problem.
+    Validate {
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate { config } => validate(&config),
+        Command::Serve {
+            config,
+            listen,
+            admin_listen,
+            storage,
+            dev_tls,
+        } => {
+            let overrides = config::Overrides {
+                listen,
+                admin_listen,
+                storage,
+            };
+            match serve(&config, &overrides, dev_tls) {
+                Ok(code) => code,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+fn validate(path: &std::path::Path) -> ExitCode {
+    match config::load(path) {
+        Ok(config) => {
+            let stages: usize = config.apis.iter().map(|a| a.stages.len()).sum();
+            println!(
+                "{}: OK ({} API(s), {} stage(s))",
+                path.display(),
+                config.apis.len(),
+                stages
+            );
+            ExitCode::SUCCESS
+        }
+        Err(report) => {
+            eprintln!("{report}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(
+    path: &std::path::Path,
+    overrides: &config::Overrides,
+    dev_tls: bool,
+) -> anyhow::Result<ExitCode> {
+    let config = match config::load_with(path, overrides) {
+        Ok(c) => c,
+        Err(report) => {
+            eprintln!("{report}");
+            eprintln!("refusing to start: the configuration has problems");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    runtime.enable_all();
+    if let Some(n) = config.server.worker_threads {
+        runtime.worker_threads(n);
+    }
+    let runtime = runtime.build().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let running = portcullis::start(
+            config,
+            StartOptions {
+                dev_tls,
+                clock: None,
+            },
+        )
+        .await?;
+        if let Some((file, fingerprint)) = &running.dev_certificate {
+            println!(
+                "development TLS certificate {} (SHA-256 {fingerprint})",
+                file.display()
+            );
+        }
+        println!("listening on {}://{} (edge)", running.scheme, running.edge);
+        println!("listening on http://{} (admin)", running.admin);
+        let _ = std::io::stdout().flush();
+        shutdown_signal().await;
+        let cut = running.stop().await?;
+        if cut > 0 {
+            tracing::warn!("{cut} connection(s) were closed before their requests finished");
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {},
+                    _ = tokio::signal::ctrl_c() => {},
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,437 @@
+//! `x-amazon-apigateway-integration`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use super::{Cx, escape, mapping};
+use crate::model::{
+    DEFAULT_TIMEOUT, Integration, IntegrationKind, IntegrationResponse, MIN_TIMEOUT, Passthrough,
+    UriPart, UriTemplate,
+};
+use crate::template::Template;
+
+const KNOWN_KEYS: &[&str] = &[
+    "type",
+    "httpMethod",
+    "uri",
+    "connectionType",
+    "connectionId",
+    "credentials",
+    "requestParameters",
+    "requestTemplates",
+    "passthroughBehavior",
+    "timeoutInMillis",
+    "responses",
+    "contentHandling",
+    "cacheKeyParameters",
+    "cacheNamespace",
+    "tlsConfig",
+    "description",
+    "integrationSubtype",
+];
+
+pub(crate) fn integration(cx: &mut Cx, value: &Value, pointer: &str) -> Option<Integration> {
+    let Some(obj) = value.as_object() else {
+        cx.error(pointer, "must be an object");
+        return None;
+    };
+    for key in obj.keys() {
+        if !KNOWN_KEYS.contains(&key.as_str()) {
+            cx.error(
+                &format!("{pointer}/{}", escape(key)),
+                format!("unknown integration property {key:?}"),
+            );
+        }
+    }
+    let kind = kind(cx, obj, pointer)?;
+    let errors_before = cx.errors.len();
+    let mut http_method = None;
+    let mut uri = None;
+    if kind != IntegrationKind::Mock {
+        http_method = backend_method(cx, obj, pointer);
+        uri = backend_uri(cx, obj, pointer);
+    }
+    unsupported_options(cx, obj, pointer);
+
+    let request_parameters = match obj.get("requestParameters") {
+        Some(v) => mapping::request_parameters(cx, v, &format!("{pointer}/requestParameters")),
+        None => Vec::new(),
+    };
+    let request_templates = templates(
+        cx,
+        obj.get("requestTemplates"),
+        &format!("{pointer}/requestTemplates"),
+    );
+    if kind == IntegrationKind::HttpProxy && !request_templates.is_empty() {
+        cx.error(
+            &format!("{pointer}/requestTemplates"),
+            "http_proxy integrations pass the request through; mapping templates apply to http integrations only",
+        );
+    }
+    let passthrough = passthrough(cx, obj, pointer);
+    let insecure_skip_verification = obj
+        .get("tlsConfig")
+        .and_then(|t| t.get("insecureSkipVerification"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let timeout = timeout(cx, obj, pointer);
+    let responses = if kind == IntegrationKind::HttpProxy {
+        // API Gateway ignores integration responses on proxy integrations; exports often carry a
+        // `default` entry anyway.
+        Vec::new()
+    } else {
+        match obj.get("responses") {
+            Some(v) => responses(cx, v, &format!("{pointer}/responses")),
+            None => Vec::new(),
+        }
+    };
+    if kind == IntegrationKind::Mock {
+        check_mock_templates(cx, &request_templates, pointer);
+    }
+    if cx.errors.len() > errors_before {
+        return None;
+    }
+    Some(Integration {
+        kind,
+        http_method,
+        uri,
+        request_parameters,
+        request_templates,
+        passthrough,
+        timeout,
+        insecure_skip_verification,
+        responses,
+    })
+}
+
+fn kind(cx: &mut Cx, obj: &Map<String, Value>, pointer: &str) -> Option<IntegrationKind> {
+    let p = format!("{pointer}/type");
+    let Some(t) = obj.get("type").and_then(Value::as_str) else {
+        cx.error(pointer, "an integration needs a \"type\"");
+        return None;
+    };
+    match t.to_ascii_lowercase().as_str() {
+        "http_proxy" => Some(IntegrationKind::HttpProxy),
+        "http" => Some(IntegrationKind::Http),
+        "mock" => Some(IntegrationKind::Mock),
+        "aws_proxy" => {
+            cx.error(
+                &p,
+                "aws_proxy (Lambda proxy) integrations are not supported yet: they need Lambda functions, which Portcullis does not run yet",
+            );
+            None
+        }
+        "aws" => {
+            cx.error(&p, "aws (AWS service) integrations are not supported yet");
+            None
+        }
+        other => {
+            cx.error(
+                &p,
+                format!("unknown integration type {other:?}; expected http_proxy, http or mock"),
+            );
+            None
+        }
+    }
+}
+
+fn backend_method(cx: &mut Cx, obj: &Map<String, Value>, pointer: &str) -> Option<http::Method> {
+    let p = format!("{pointer}/httpMethod");
+    match obj.get("httpMethod").and_then(Value::as_str) {
+        None => {
+            cx.error(pointer, "an HTTP integration needs an \"httpMethod\"");
+            None
+        }
+        Some(m) if m.eq_ignore_ascii_case("ANY") => None,
+        Some(m) => match http::Method::from_bytes(m.to_ascii_uppercase().as_bytes()) {
+            Ok(method) => Some(method),
+            Err(_) => {
+                cx.error(&p, format!("invalid HTTP method {m:?}"));
+                None
+            }
+        },
+    }
+}
+
+fn backend_uri(cx: &mut Cx, obj: &Map<String, Value>, pointer: &str) -> Option<UriTemplate> {
+    let p = format!("{pointer}/uri");
+    let Some(source) = obj.get("uri").and_then(Value::as_str) else {
+        cx.error(pointer, "an HTTP integration needs a \"uri\"");
+        return None;
+    };
+    match parse_uri(source) {
+        Ok(t) => Some(t),
+        Err(message) => {
+            cx.error(&p, message);
+            None
+        }
+    }
+}
+
+/// Splits a backend URI into literal text, `{param}` and `${stageVariables.name}` parts.
+pub(crate) fn parse_uri(source: &str) -> Result<UriTemplate, String> {
+    let mut parts = Vec::new();
+    let mut literal = String::new();
+    let mut rest = source;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("${") {
+            let end = after
+                .find('}')
+                .ok_or_else(|| format!("unterminated ${{...}} in {source:?}"))?;
+            let name = after[..end]
+                .strip_prefix("stageVariables.")
+                .filter(|n| is_identifier(n))
+                .ok_or_else(|| {
+                    format!(
+                        "unsupported variable ${{{}}} in the integration URI; only ${{stageVariables.name}} is allowed",
+                        &after[..end]
+                    )
+                })?;
+            flush(&mut parts, &mut literal);
+            parts.push(UriPart::StageVariable(name.to_string()));
+            rest = &after[end + 1..];
+        } else if let Some(after) = rest.strip_prefix('{') {
+            let end = after
+                .find('}')
+                .ok_or_else(|| format!("unterminated {{...}} in {source:?}"))?;
+            let name = &after[..end];
+            if !is_identifier(name) {
+                return Err(format!(
+                    "invalid path parameter {{{name}}} in the integration URI"
+                ));
+            }
+            flush(&mut parts, &mut literal);
+            parts.push(UriPart::PathParam(name.to_string()));
+            rest = &after[end + 1..];
+        } else {
+            let next = rest.find(['$', '{']).unwrap_or(rest.len()).max(1);
+            literal.push_str(&rest[..next]);
+            rest = &rest[next..];
+        }
+    }
+    flush(&mut parts, &mut literal);
+    // A URI that starts with a stage variable gets its scheme at request time.
+    let starts_ok = match parts.first() {
+        Some(UriPart::Literal(l)) => {
+            let lower = l.to_ascii_lowercase();
+            lower.starts_with("http://") || lower.starts_with("https://")
+        }
+        Some(UriPart::StageVariable(_)) => true,
+        _ => false,
+    };
+    if !starts_ok {
+        return Err(format!(
+            "the integration URI {source:?} must be an absolute http:// or https:// URL"
+        ));
+    }
+    Ok(UriTemplate {
+        parts,
+        source: source.to_string(),
+    })
+}
+
+fn flush(parts: &mut Vec<UriPart>, literal: &mut String) {
+    if !literal.is_empty() {
+        parts.push(UriPart::Literal(std::mem::take(literal)));
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+fn unsupported_options(cx: &mut Cx, obj: &Map<String, Value>, pointer: &str) {
+    if let Some(ct) = obj.get("connectionType").and_then(Value::as_str)
+        && !ct.eq_ignore_ascii_case("INTERNET")
+    {
+        cx.error(
+            &format!("{pointer}/connectionType"),
+            format!("connection type {ct:?} is not supported; only INTERNET"),
+        );
+    }
+    if obj.contains_key("contentHandling") {
+        cx.error(
+            &format!("{pointer}/contentHandling"),
+            "content handling (binary conversion) is not supported yet",
+        );
+    }
+    if obj.contains_key("integrationSubtype") {
+        cx.error(
+            &format!("{pointer}/integrationSubtype"),
+            "integrationSubtype belongs to HTTP APIs, not REST APIs",
+        );
+    }
+    if let Some(tls) = obj.get("tlsConfig") {
+        let ok = tls.as_object().is_some_and(|o| {
+            o.iter()
+                .all(|(k, v)| k == "insecureSkipVerification" && v.is_boolean())
+        });
+        if !ok {
+            cx.error(
+                &format!("{pointer}/tlsConfig"),
+                "tlsConfig supports only insecureSkipVerification (a boolean)",
+            );
+        }
+    }
+}
+
+fn passthrough(cx: &mut Cx, obj: &Map<String, Value>, pointer: &str) -> Passthrough {
+    match obj.get("passthroughBehavior").and_then(Value::as_str) {
+        None => Passthrough::WhenNoMatch,
+        Some(s) => match s.to_ascii_lowercase().as_str() {
+            "when_no_match" => Passthrough::WhenNoMatch,
+            "when_no_templates" => Passthrough::WhenNoTemplates,
+            "never" => Passthrough::Never,
+            other => {
+                cx.error(
+                    &format!("{pointer}/passthroughBehavior"),
+                    format!("unknown passthrough behavior {other:?}; expected when_no_match, when_no_templates or never"),
+                );
+                Passthrough::WhenNoMatch
+            }
+        },
+    }
+}
+
+fn timeout(cx: &mut Cx, obj: &Map<String, Value>, pointer: &str) -> Duration {
+    let Some(v) = obj.get("timeoutInMillis") else {
+        return DEFAULT_TIMEOUT;
+    };
+    let millis = v
+        .as_u64()
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()));
+    match millis.map(Duration::from_millis) {
+        Some(d) if (MIN_TIMEOUT..=DEFAULT_TIMEOUT).contains(&d) => d,
+        _ => {
+            cx.error(
+                &format!("{pointer}/timeoutInMillis"),
+                format!("timeoutInMillis must be between 50 and 29000, got {v}"),
+            );
+            DEFAULT_TIMEOUT
+        }
+    }
+}
+
+pub(crate) fn templates(
+    cx: &mut Cx,
+    value: Option<&Value>,
+    pointer: &str,
+) -> BTreeMap<String, Template> {
+    let mut out = BTreeMap::new();
+    let Some(value) = value else { return out };
+    let Some(obj) = value.as_object() else {
+        cx.error(pointer, "templates must be an object keyed by content type");
+        return out;
+    };
+    for (content_type, source) in obj {
+        let p = format!("{pointer}/{}", escape(content_type));
+        let Some(source) = source.as_str() else {
+            cx.error(&p, "a template must be a string");
+            continue;
+        };
+        match Template::parse(source) {
+            Ok(t) => {
+                out.insert(content_type.to_ascii_lowercase(), t);
+            }
+            Err(e) => cx.error(&p, e.to_string()),
+        }
+    }
+    out
+}
+
+fn responses(cx: &mut Cx, value: &Value, pointer: &str) -> Vec<IntegrationResponse> {
+    let Some(obj) = value.as_object() else {
+        cx.error(
+            pointer,
+            "responses must be an object keyed by selection pattern",
+        );
+        return Vec::new();
+    };
+    let mut out: Vec<IntegrationResponse> = Vec::new();
+    let mut default = None;
+    for (key, response) in obj {
+        let p = format!("{pointer}/{}", escape(key));
+        let selection = if key == "default" {
+            None
+        } else {
+            match regex::Regex::new(&format!("^(?:{key})$")) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    cx.error(&p, format!("invalid selection pattern: {e}"));
+                    continue;
+                }
+            }
+        };
+        let status = response
+            .get("statusCode")
+            .and_then(|s| {
+                s.as_u64()
+                    .or_else(|| s.as_str().and_then(|s| s.parse().ok()))
+            })
+            .and_then(|s| u16::try_from(s).ok())
+            .filter(|s| (100..=599).contains(s));
+        let Some(status) = status else {
+            cx.error(
+                &p,
+                "an integration response needs a statusCode between 100 and 599",
+            );
+            continue;
+        };
+        let headers = match response.get("responseParameters") {
+            Some(v) => mapping::response_parameters(cx, v, &format!("{p}/responseParameters")),
+            None => Vec::new(),
+        };
+        let templates = templates(
+            cx,
+            response.get("responseTemplates"),
+            &format!("{p}/responseTemplates"),
+        );
+        if response.get("contentHandling").is_some() {
+            cx.error(
+                &format!("{p}/contentHandling"),
+                "content handling (binary conversion) is not supported yet",
+            );
+        }
+        let entry = IntegrationResponse {
+            key: key.clone(),
+            selection,
+            status,
+            headers,
+            templates,
+        };
+        if entry.selection.is_none() {
+            default = Some(entry);
+        } else {
+            out.push(entry);
+        }
+    }
+    out.extend(default);
+    out
+}
+
+/// A mock integration answers with the `statusCode` its request template renders; check the static
+/// ones now rather than on the first request.
+fn check_mock_templates(cx: &mut Cx, templates: &BTreeMap<String, Template>, pointer: &str) {
+    for (content_type, template) in templates {
+        if !template.is_static() {
+            continue;
+        }
+        let p = format!("{pointer}/requestTemplates/{}", escape(content_type));
+        let text = template.source().trim();
+        if text.is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Value>(text) {
+            Ok(v) if v.get("statusCode").is_some_and(|s| s.as_u64().is_some()) => {}
+            Ok(_) => cx.error(
+                &p,
+                "a mock request template must set \"statusCode\" to a number",
+            ),
+            Err(e) => cx.error(&p, format!("a mock request template must be JSON: {e}")),
+        }
+    }
+}

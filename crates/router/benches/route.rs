@@ -1,0 +1,44 @@
+//! Route lookup cost for a mid-sized API (about 50 resources).
+#![allow(clippy::unwrap_used)]
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use router::Router;
+use std::hint::black_box;
+
+fn table() -> Router {
+    let mut r = Router::new();
+    let mut id = 0;
+    for section in [
+        "pets", "owners", "vets", "visits", "stores", "orders", "users", "rides",
+    ] {
+        for path in [
+            format!("/{section}"),
+            format!("/{section}/{{id}}"),
+            format!("/{section}/{{id}}/history"),
+            format!("/{section}/{{id}}/photos/{{photoId}}"),
+            format!("/{section}/search"),
+            format!("/{section}/files/{{path+}}"),
+        ] {
+            r.insert(&path, id).unwrap();
+            id += 1;
+        }
+    }
+    r.insert("/{proxy+}", id).unwrap();
+    r
+}
+
+fn bench(c: &mut Criterion) {
+    let r = table();
+    c.bench_function("route/static", |b| {
+        b.iter(|| r.find(black_box("/rides/search")))
+    });
+    c.bench_function("route/two_params", |b| {
+        b.iter(|| r.find(black_box("/orders/42/photos/7")))
+    });
+    c.bench_function("route/greedy_fallback", |b| {
+        b.iter(|| r.find(black_box("/unknown/deep/path/here")))
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,233 @@
+//! Prometheus metrics, served as text on the admin listener's `/metrics`.
+//!
+//! Label sets for routes are known when an API is deployed, so the gateway takes a [`RouteMetrics`]
+//! handle per (api, stage, method, resource) once and the request path only touches atomics: no
+//! label hashing, no map lookup per request.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    api: String,
+    stage: String,
+    method: String,
+    resource: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteStatusLabels {
+    api: String,
+    stage: String,
+    method: String,
+    resource: String,
+    status_class: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct AuthLabels {
+    api: String,
+    stage: String,
+    auth_type: &'static str,
+    outcome: &'static str,
+    reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct UnroutedLabels {
+    reason: &'static str,
+}
+
+type HistogramFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
+
+const STATUS_CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+
+fn latency_histogram() -> Histogram {
+    // 0.25 ms .. ~33 s: from a cached mock to a timed-out integration.
+    Histogram::new(exponential_buckets(0.000_25, 2.0, 18))
+}
+
+/// The registry and the metric families in it.
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RouteStatusLabels, Counter>,
+    latency: HistogramFamily,
+    integration_latency: HistogramFamily,
+    auth: Family<AuthLabels, Counter>,
+    unrouted: Family<UnroutedLabels, Counter>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("portcullis");
+        let requests = Family::<RouteStatusLabels, Counter>::default();
+        let latency: HistogramFamily = Family::new_with_constructor(latency_histogram);
+        let integration_latency: HistogramFamily = Family::new_with_constructor(latency_histogram);
+        let auth = Family::<AuthLabels, Counter>::default();
+        let unrouted = Family::<UnroutedLabels, Counter>::default();
+        registry.register(
+            "requests",
+            "API requests by api, stage, method, resource and status class",
+            requests.clone(),
+        );
+        registry.register(
+            "request_duration_seconds",
+            "Time from request received to response head sent",
+            latency.clone(),
+        );
+        registry.register(
+            "integration_duration_seconds",
+            "Time spent waiting for the integration (backend) response",
+            integration_latency.clone(),
+        );
+        registry.register(
+            "auth_outcomes",
+            "Authentication and authorization outcomes by auth type, outcome and reason",
+            auth.clone(),
+        );
+        registry.register(
+            "unrouted_requests",
+            "Requests on the edge endpoint that matched no API and stage",
+            unrouted.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            latency,
+            integration_latency,
+            auth,
+            unrouted,
+        }
+    }
+
+    /// Handles for one route. `resource` is the resource path (`/pets/{petId}`), or empty for
+    /// requests that reached a stage but matched no resource.
+    pub fn route(&self, api: &str, stage: &str, method: &str, resource: &str) -> RouteMetrics {
+        let labels = RouteLabels {
+            api: api.to_string(),
+            stage: stage.to_string(),
+            method: method.to_string(),
+            resource: resource.to_string(),
+        };
+        let requests = STATUS_CLASSES.map(|status_class| {
+            self.requests
+                .get_or_create(&RouteStatusLabels {
+                    api: labels.api.clone(),
+                    stage: labels.stage.clone(),
+                    method: labels.method.clone(),
+                    resource: labels.resource.clone(),
+                    status_class,
+                })
+                .clone()
+        });
+        RouteMetrics {
+            requests,
+            latency: self.latency.get_or_create(&labels).clone(),
+            integration_latency: self.integration_latency.get_or_create(&labels).clone(),
+        }
+    }
+
+    /// Counts an authentication or authorization outcome. `reason` is a short stable label such
+    /// as `missing_token`, `invalid_signature` or `explicit_deny_identity`.
+    pub fn auth_outcome(
+        &self,
+        api: &str,
+        stage: &str,
+        auth_type: &'static str,
+        outcome: &'static str,
+        reason: &'static str,
+    ) {
+        self.auth
+            .get_or_create(&AuthLabels {
+                api: api.to_string(),
+                stage: stage.to_string(),
+                auth_type,
+                outcome,
+                reason,
+            })
+            .inc();
+    }
+
+    pub fn unrouted(&self, reason: &'static str) {
+        self.unrouted
+            .get_or_create(&UnroutedLabels { reason })
+            .inc();
+    }
+
+    /// The Prometheus text exposition.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = encode(&mut out, &self.registry);
+        out
+    }
+}
+
+/// Pre-resolved metric handles for one route.
+#[derive(Clone, Debug)]
+pub struct RouteMetrics {
+    requests: [Counter; 5],
+    latency: Histogram,
+    integration_latency: Histogram,
+}
+
+impl RouteMetrics {
+    pub fn observe(&self, status: u16, latency_seconds: f64, integration_seconds: Option<f64>) {
+        let class = usize::from(status / 100).clamp(1, 5) - 1;
+        if let Some(c) = self.requests.get(class) {
+            c.inc();
+        }
+        self.latency.observe(latency_seconds);
+        if let Some(s) = integration_seconds {
+            self.integration_latency.observe(s);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_metrics_are_exposed() {
+        let m = Metrics::new();
+        let r = m.route("petstore01", "prod", "GET", "/pets/{petId}");
+        r.observe(200, 0.002, Some(0.001));
+        r.observe(404, 0.001, None);
+        r.observe(503, 0.5, Some(0.49));
+        m.auth_outcome("petstore01", "prod", "AWS_IAM", "deny", "invalid_signature");
+        m.unrouted("no_stage");
+        let text = m.encode();
+        for needle in [
+            r#"portcullis_requests_total{api="petstore01",stage="prod",method="GET",resource="/pets/{petId}",status_class="2xx"} 1"#,
+            r#"portcullis_requests_total{api="petstore01",stage="prod",method="GET",resource="/pets/{petId}",status_class="4xx"} 1"#,
+            r#"portcullis_requests_total{api="petstore01",stage="prod",method="GET",resource="/pets/{petId}",status_class="5xx"} 1"#,
+            r#"portcullis_request_duration_seconds_count{api="petstore01",stage="prod",method="GET",resource="/pets/{petId}"} 3"#,
+            r#"portcullis_integration_duration_seconds_count{api="petstore01",stage="prod",method="GET",resource="/pets/{petId}"} 2"#,
+            r#"portcullis_auth_outcomes_total{api="petstore01",stage="prod",auth_type="AWS_IAM",outcome="deny",reason="invalid_signature"} 1"#,
+            r#"portcullis_unrouted_requests_total{reason="no_stage"} 1"#,
+        ] {
+            assert!(text.contains(needle), "missing {needle} in\n{text}");
+        }
+    }
+
+    #[test]
+    fn handles_share_the_same_series() {
+        let m = Metrics::new();
+        m.route("a", "s", "GET", "/").observe(200, 0.1, None);
+        m.route("a", "s", "GET", "/").observe(201, 0.1, None);
+        assert!(m.encode().contains(
+            r#"portcullis_requests_total{api="a",stage="s",method="GET",resource="/",status_class="2xx"} 2"#
+        ));
+    }
+}

@@ -1,0 +1,221 @@
+//! Trace ids: read from `X-Amzn-Trace-Id` (X-Ray) or W3C `traceparent`, or generated, and
+//! forwarded to integrations in both forms so either kind of tracer downstream can join the trace.
+//!
+//! An X-Ray root `1-5759e988-bd862e3fe1be46a994272793` and a W3C trace id
+//! `5759e988bd862e3fe1be46a994272793` are the same 128 bits; the X-Ray form puts the epoch second
+//! in the first 32. Headers come from clients, so parsing is strict and never panics: anything
+//! malformed is ignored and a fresh trace starts.
+
+use std::fmt::Write;
+
+/// A trace as it passes through the gateway.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TraceContext {
+    pub trace_id: u128,
+    /// The caller's span, if it sent one.
+    pub parent: Option<u64>,
+    pub sampled: Option<bool>,
+}
+
+impl TraceContext {
+    /// Prefers `X-Amzn-Trace-Id`, as API Gateway does, then `traceparent`.
+    pub fn from_headers(amzn: Option<&[u8]>, traceparent: Option<&[u8]>) -> Option<TraceContext> {
+        amzn.and_then(|v| std::str::from_utf8(v).ok())
+            .and_then(parse_xray)
+            .or_else(|| {
+                traceparent
+                    .and_then(|v| std::str::from_utf8(v).ok())
+                    .and_then(parse_traceparent)
+            })
+    }
+
+    /// A new trace in X-Ray's format: the first 32 bits are the epoch second.
+    pub fn generate(epoch_seconds: u64) -> TraceContext {
+        let random = u128::from(fastrand::u64(..)) << 32 | u128::from(fastrand::u32(..));
+        let time = u128::from(epoch_seconds as u32) << 96;
+        TraceContext {
+            trace_id: time | (random & ((1u128 << 96) - 1)),
+            parent: None,
+            sampled: None,
+        }
+    }
+
+    /// `1-xxxxxxxx-yyyyyyyyyyyyyyyyyyyyyyyy`, the value of `$context.xrayTraceId`.
+    pub fn xray_root(&self) -> String {
+        let hex = format!("{:032x}", self.trace_id);
+        format!("1-{}-{}", &hex[..8], &hex[8..])
+    }
+
+    /// The `X-Amzn-Trace-Id` value to send downstream, with `span` as the parent.
+    pub fn xray_header(&self, span: u64) -> String {
+        let mut s = format!("Root={};Parent={span:016x}", self.xray_root());
+        if let Some(sampled) = self.sampled {
+            let _ = write!(s, ";Sampled={}", u8::from(sampled));
+        }
+        s
+    }
+
+    /// The W3C `traceparent` value to send downstream, with `span` as the parent.
+    pub fn traceparent(&self, span: u64) -> String {
+        let flags = u8::from(self.sampled.unwrap_or(false));
+        format!("00-{:032x}-{span:016x}-{flags:02x}", self.trace_id)
+    }
+}
+
+/// A fresh span id for the gateway's hop (never zero, which W3C forbids).
+pub fn new_span_id() -> u64 {
+    fastrand::u64(1..)
+}
+
+fn hex_exact<const N: usize>(s: &str) -> Option<u128> {
+    if s.len() != N || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u128::from_str_radix(s, 16).ok()
+}
+
+fn parse_xray(value: &str) -> Option<TraceContext> {
+    let mut root = None;
+    let mut parent = None;
+    let mut sampled = None;
+    for field in value.split(';') {
+        let (key, val) = field.trim().split_once('=')?;
+        match key {
+            "Root" => {
+                let mut parts = val.split('-');
+                let (Some("1"), Some(time), Some(id), None) =
+                    (parts.next(), parts.next(), parts.next(), parts.next())
+                else {
+                    return None;
+                };
+                let time = hex_exact::<8>(time)?;
+                let id = hex_exact::<24>(id)?;
+                root = Some(time << 96 | id);
+            }
+            "Parent" => parent = Some(hex_exact::<16>(val)? as u64),
+            "Sampled" => {
+                sampled = match val {
+                    "1" => Some(true),
+                    "0" => Some(false),
+                    _ => None,
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(TraceContext {
+        trace_id: root.filter(|r| *r != 0)?,
+        parent,
+        sampled,
+    })
+}
+
+fn parse_traceparent(value: &str) -> Option<TraceContext> {
+    let mut parts = value.trim().split('-');
+    let (Some(version), Some(id), Some(parent), Some(flags)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    // Version 00 has exactly four fields; future versions may append more.
+    if version == "ff"
+        || hex_exact::<2>(version).is_none()
+        || (version == "00" && parts.next().is_some())
+    {
+        return None;
+    }
+    let trace_id = hex_exact::<32>(id).filter(|v| *v != 0)?;
+    let parent = hex_exact::<16>(parent).filter(|v| *v != 0)? as u64;
+    let flags = hex_exact::<2>(flags)? as u8;
+    Some(TraceContext {
+        trace_id,
+        parent: Some(parent),
+        sampled: Some(flags & 1 == 1),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn xray_round_trip() {
+        let t = TraceContext::from_headers(
+            Some(b"Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(t.xray_root(), "1-5759e988-bd862e3fe1be46a994272793");
+        assert_eq!(t.parent, Some(0x5399_5c3f_42cd_8ad8));
+        assert_eq!(t.sampled, Some(true));
+        assert_eq!(
+            t.xray_header(1),
+            "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=0000000000000001;Sampled=1"
+        );
+        assert_eq!(
+            t.traceparent(1),
+            "00-5759e988bd862e3fe1be46a994272793-0000000000000001-01"
+        );
+    }
+
+    #[test]
+    fn traceparent_is_used_when_xray_is_absent_or_bad() {
+        let tp = b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        for amzn in [None, Some(&b"Root=garbage"[..])] {
+            let t = TraceContext::from_headers(amzn, Some(tp)).unwrap();
+            assert_eq!(t.trace_id, 0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736);
+            assert_eq!(t.xray_root(), "1-4bf92f35-77b34da6a3ce929d0e0e4736");
+        }
+    }
+
+    #[test]
+    fn malformed_headers_are_ignored() {
+        for bad in [
+            &b""[..],
+            b"Root=1-5759e988-bd862e3f",
+            b"Root=2-5759e988-bd862e3fe1be46a994272793",
+            b"Root=1-5759e98g-bd862e3fe1be46a994272793",
+            b"Root=1-00000000-000000000000000000000000",
+            b"Sampled=1",
+            b"\xff\xfe",
+        ] {
+            assert_eq!(TraceContext::from_headers(Some(bad), None), None, "{bad:?}");
+        }
+        for bad in [
+            &b"00-00000000000000000000000000000000-00f067aa0ba902b7-01"[..],
+            b"00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+            b"ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+            b"00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",
+        ] {
+            assert_eq!(TraceContext::from_headers(None, Some(bad)), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn generated_traces_carry_the_time() {
+        let t = TraceContext::generate(0x5759_e988);
+        assert!(t.xray_root().starts_with("1-5759e988-"));
+        assert_ne!(new_span_id(), 0);
+    }
+
+    proptest! {
+        #[test]
+        fn parsing_never_panics(a in proptest::collection::vec(any::<u8>(), 0..80), b in ".{0,80}") {
+            let _ = TraceContext::from_headers(Some(&a), Some(b.as_bytes()));
+            let _ = TraceContext::from_headers(Some(b.as_bytes()), Some(&a));
+        }
+
+        #[test]
+        fn generated_headers_parse_back(id in 1u128.., span in 1u64.., sampled in any::<bool>()) {
+            let t = TraceContext { trace_id: id, parent: None, sampled: Some(sampled) };
+            let back = TraceContext::from_headers(Some(t.xray_header(span).as_bytes()), None).unwrap();
+            prop_assert_eq!(back.trace_id, id);
+            prop_assert_eq!(back.parent, Some(span));
+            let w3c = TraceContext::from_headers(None, Some(t.traceparent(span).as_bytes())).unwrap();
+            prop_assert_eq!(w3c.trace_id, id);
+            prop_assert_eq!(w3c.sampled, Some(sampled));
+        }
+    }
+}
