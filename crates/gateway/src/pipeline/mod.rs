@@ -13,7 +13,7 @@
 //! meter, validate, cache) means adding one call in [`run`].
 
 pub mod context;
-pub(crate) mod integrate;
+pub mod integrate;
 mod limits;
 mod log;
 pub(crate) mod params;

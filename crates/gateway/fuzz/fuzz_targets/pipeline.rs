@@ -1,0 +1,119 @@
+//! Arbitrary request heads through the whole pipeline (limits, routing, parameter mappings, mock
+//! integrations, gateway response templates): every input gets a response, never a panic.
+#![no_main]
+
+use std::sync::{Arc, OnceLock};
+
+use gateway::Gateway;
+use gateway::clock::SystemClock;
+use gateway::pipeline::{ConnInfo, handle_parts, integrate::RequestBody};
+use http_body_util::BodyExt;
+use libfuzzer_sys::fuzz_target;
+
+const OPENAPI: &str = r#"openapi: 3.0.1
+info: {title: fuzz, version: "1"}
+paths:
+  /items/{id}:
+    get:
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates: {application/json: '{"statusCode": 200}'}
+        responses:
+          "2\\d{2}":
+            statusCode: "200"
+            responseParameters:
+              method.response.header.x-id: context.requestId
+            responseTemplates: {application/json: '{"path":"$context.path","ua":"$context.identity.userAgent"}'}
+  /{proxy+}:
+    x-amazon-apigateway-any-method:
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates: {application/json: '{"statusCode": 404}'}
+        responses: {default: {statusCode: "404"}}
+x-amazon-apigateway-gateway-responses:
+  MISSING_AUTHENTICATION_TOKEN:
+    responseParameters:
+      gatewayresponse.header.x-q: method.request.querystring.q
+      gatewayresponse.header.x-h: method.request.header.x-h
+      gatewayresponse.header.x-p: method.request.path.id
+    responseTemplates:
+      application/json: '{"m":$context.error.messageString,"p":"$context.path"}'
+"#;
+
+struct Fixture {
+    runtime: tokio::runtime::Runtime,
+    gateway: Arc<Gateway>,
+}
+
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("portcullis-fuzz-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::write(dir.join("api.yaml"), OPENAPI).expect("write");
+        std::fs::write(
+            dir.join("portcullis.yaml"),
+            "storage: \"sqlite::memory:\"\napis:\n  - id: fuzz000001\n    openapi: api.yaml\n    stages: {prod: {}}\n",
+        )
+        .expect("write");
+        let config = config::load(&dir.join("portcullis.yaml")).expect("the fixture loads");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let gateway = runtime.block_on(async {
+            let store: Arc<dyn store::Store> =
+                Arc::new(store::SqliteStore::memory().await.expect("store"));
+            let mut sinks = telemetry::Sinks::new();
+            Arc::new(
+                Gateway::new(
+                    &config,
+                    store,
+                    Arc::new(telemetry::Metrics::new()),
+                    Arc::new(SystemClock),
+                    &mut sinks,
+                )
+                .expect("gateway"),
+            )
+        });
+        Fixture { runtime, gateway }
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    // Input: METHOD \n URI \n (header-name: value \n)*
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let mut lines = text.split('\n');
+    let (Some(method), Some(uri)) = (lines.next(), lines.next()) else {
+        return;
+    };
+    let mut builder = http::Request::builder().method(method).uri(uri);
+    for line in lines.take(32) {
+        if let Some((name, value)) = line.split_once(':') {
+            builder = builder.header(name.trim(), value.trim());
+        }
+    }
+    let Ok(request) = builder.body(()) else {
+        return;
+    };
+    let (parts, ()) = request.into_parts();
+    let fixture = fixture();
+    let conn = ConnInfo {
+        remote: "127.0.0.1:1".parse().expect("addr"),
+        local: "127.0.0.1:2".parse().expect("addr"),
+        secure: false,
+    };
+    fixture.runtime.block_on(async {
+        let response = handle_parts(
+            fixture.gateway.clone(),
+            conn,
+            parts,
+            RequestBody::Buffered(Default::default()),
+        )
+        .await;
+        assert!(response.headers().contains_key("x-amzn-requestid"));
+        let _ = response.into_body().collect().await;
+    });
+});
