@@ -9,6 +9,7 @@
 //! are relative to the file's directory.
 
 mod diagnostic;
+mod directory;
 mod file;
 mod load;
 pub mod located;
@@ -44,6 +45,8 @@ pub struct Config {
     pub tls: Option<TlsFiles>,
     pub server: ServerSettings,
     pub apis: Vec<ApiDeployment>,
+    /// Accounts, policies, users with their access keys, and roles.
+    pub iam: std::sync::Arc<iam::Directory>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +93,8 @@ pub struct ApiDeployment {
     pub id: String,
     pub openapi_file: PathBuf,
     pub api: restapi::Api,
+    /// The compiled `x-amazon-apigateway-policy`, named after the API.
+    pub resource_policy: Option<iam::NamedPolicy>,
     pub stages: Vec<StageConfig>,
 }
 

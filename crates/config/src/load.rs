@@ -37,6 +37,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "tls",
     "server",
     "apis",
+    "iam",
 ];
 
 pub fn load(path: &Path) -> Result<Config, Report> {
@@ -83,22 +84,22 @@ pub fn load_with(path: &Path, overrides: &Overrides) -> Result<Config, Report> {
     }
 }
 
-struct Loader {
-    report: Report,
+pub(crate) struct Loader {
+    pub(crate) report: Report,
     file: PathBuf,
     base: PathBuf,
     doc: Located,
 }
 
 impl Loader {
-    fn error(&mut self, pointer: &str, message: impl Into<String>) {
+    pub(crate) fn error(&mut self, pointer: &str, message: impl Into<String>) {
         let position = self.doc.position(pointer);
         self.report
             .push(&self.file, position, Some(pointer), message);
     }
 
     /// Deserializes one node, reporting a failure at the exact field serde stopped at.
-    fn typed<T: DeserializeOwned>(&mut self, value: &Value, pointer: &str) -> Option<T> {
+    pub(crate) fn typed<T: DeserializeOwned>(&mut self, value: &Value, pointer: &str) -> Option<T> {
         match serde_path_to_error::deserialize::<_, T>(value) {
             Ok(v) => Some(v),
             Err(e) => {
@@ -130,7 +131,7 @@ impl Loader {
         }
     }
 
-    fn path(&self, relative: &str) -> PathBuf {
+    pub(crate) fn path(&self, relative: &str) -> PathBuf {
         self.base.join(relative)
     }
 
@@ -170,7 +171,8 @@ impl Loader {
         let storage = self.storage(&root, overrides.storage.as_deref());
         let tls = self.tls(&root);
         let server = self.server(&root);
-        let apis = self.apis(&root);
+        let iam = self.iam(root.get("iam"), &account_id);
+        let apis = self.apis(&root, &region, &account_id);
         Some(Config {
             file: self.file.clone(),
             region,
@@ -181,6 +183,7 @@ impl Loader {
             tls,
             server,
             apis,
+            iam: iam?,
         })
     }
 
@@ -322,7 +325,12 @@ impl Loader {
         settings
     }
 
-    fn apis(&mut self, root: &serde_json::Map<String, Value>) -> Vec<ApiDeployment> {
+    fn apis(
+        &mut self,
+        root: &serde_json::Map<String, Value>,
+        region: &str,
+        account: &str,
+    ) -> Vec<ApiDeployment> {
         let mut out = Vec::new();
         let items = match root.get("apis") {
             None => return out,
@@ -350,16 +358,33 @@ impl Loader {
                     format!("duplicate API id {:?}", entry.id),
                 );
             }
-            if let Some(api) = self.api(&entry, &pointer) {
+            if let Some(api) = self.api(&entry, &pointer, region, account) {
                 out.push(api);
             }
         }
         out
     }
 
-    fn api(&mut self, entry: &ApiEntry, pointer: &str) -> Option<ApiDeployment> {
+    fn api(
+        &mut self,
+        entry: &ApiEntry,
+        pointer: &str,
+        region: &str,
+        account: &str,
+    ) -> Option<ApiDeployment> {
         let openapi_file = self.path(&entry.openapi);
-        let api = self.openapi(&openapi_file, &format!("{pointer}/openapi"));
+        let (api, resource_policy) =
+            match self.openapi(&openapi_file, &format!("{pointer}/openapi")) {
+                Some((api, doc)) => {
+                    // A policy that does not compile is reported; the load then fails as a
+                    // whole, after the stages have been checked too.
+                    let policy = api.policy.as_ref().and_then(|p| {
+                        self.resource_policy(&entry.id, p, &openapi_file, &doc, region, account)
+                    });
+                    (Some(api), policy)
+                }
+                None => (None, None),
+            };
         let mut stages = Vec::new();
         if entry.stages.is_empty() {
             self.error(
@@ -386,12 +411,13 @@ impl Loader {
             id: entry.id.clone(),
             openapi_file,
             api: api?,
+            resource_policy,
             stages,
         })
     }
 
     /// Reads and imports an OpenAPI document, reporting its problems against its own file.
-    fn openapi(&mut self, file: &Path, config_pointer: &str) -> Option<restapi::Api> {
+    fn openapi(&mut self, file: &Path, config_pointer: &str) -> Option<(restapi::Api, Located)> {
         let text = match std::fs::read_to_string(file) {
             Ok(t) => t,
             Err(e) => {
@@ -417,7 +443,7 @@ impl Loader {
         match restapi::import(&doc.value) {
             Ok(api) => {
                 self.check_routes(&api, file, &doc);
-                Some(api)
+                Some((api, doc))
             }
             Err(errors) => {
                 for e in errors {

@@ -12,11 +12,13 @@ use router::Router;
 use store::Store;
 use telemetry::{AccessLog, Destination, Metrics, RouteMetrics, Sinks};
 
+use crate::auth::Credentials;
 use crate::client::Upstream;
 use crate::clock::Clock;
 
 /// The running gateway's state, shared by every connection.
 pub struct Gateway {
+    pub(crate) region: String,
     apis: HashMap<String, Arc<ApiRuntime>>,
     /// Set when exactly one API is configured: it answers `/{stage}/{path}`.
     single: Option<Arc<ApiRuntime>>,
@@ -24,6 +26,13 @@ pub struct Gateway {
     pub(crate) upstream: Upstream,
     pub(crate) store: Arc<dyn Store>,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) credentials: Credentials,
+    /// SigV4 verification for API methods (`execute-api`) and for STS (`sts`); each keeps its
+    /// own cache of derived signing keys.
+    pub(crate) verifier: sigv4::Verifier,
+    pub(crate) sts_verifier: sigv4::Verifier,
+    pub(crate) anonymous: Arc<iam::Principal>,
+    pub(crate) random: ring::rand::SystemRandom,
 }
 
 /// One API with its route table and stages.
@@ -35,6 +44,8 @@ pub struct ApiRuntime {
     /// Whether a gateway response maps a request header, query or path parameter: only then
     /// does the pipeline keep a copy of them for error responses.
     pub responses_read_request: bool,
+    /// `x-amazon-apigateway-policy`, compiled.
+    pub resource_policy: Option<iam::NamedPolicy>,
     pub router: Router,
     pub stages: Vec<StageRuntime>,
     stage_index: HashMap<String, usize>,
@@ -96,12 +107,18 @@ impl Gateway {
             None
         };
         Ok(Gateway {
+            region: config.region.clone(),
             apis,
             single,
             metrics,
             upstream: Upstream::new().map_err(DeployError::Client)?,
+            credentials: Credentials::new(config.iam.clone(), store.clone()),
             store,
             clock,
+            verifier: sigv4::Verifier::new(config.region.clone(), "execute-api"),
+            sts_verifier: sigv4::Verifier::new(config.region.clone(), "sts"),
+            anonymous: Arc::new(iam::Principal::anonymous()),
+            random: ring::rand::SystemRandom::new(),
         })
     }
 
@@ -119,6 +136,10 @@ impl Gateway {
 
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
     }
 }
 
@@ -202,6 +223,7 @@ fn compile_api(
         account_id: config.account_id.clone(),
         region: config.region.clone(),
         responses_read_request,
+        resource_policy: deployment.resource_policy.clone(),
         api,
         router,
         stages,

@@ -40,6 +40,8 @@ pub enum ErrorKind {
     IntegrationFailure,
     ApiConfigurationError,
     BadRequest,
+    /// The gateway itself failed (storage unreachable, randomness unavailable).
+    Internal,
 }
 
 /// How an error kind is answered, as API Gateway documents it.
@@ -199,6 +201,15 @@ impl ErrorKind {
                     Blame::Client,
                     "bad_request",
                 ),
+                K::Internal => (
+                    Some(T::Default5xx),
+                    500,
+                    "InternalServerErrorException",
+                    "message",
+                    "Internal server error",
+                    Blame::Internal,
+                    "internal_error",
+                ),
             };
         Spec {
             response_type,
@@ -261,7 +272,7 @@ impl std::error::Error for GatewayError {}
 mod tests {
     use super::*;
 
-    const ALL: [ErrorKind; 15] = [
+    const ALL: [ErrorKind; 16] = [
         ErrorKind::Forbidden,
         ErrorKind::MissingAuthenticationToken,
         ErrorKind::IncompleteSignature,
@@ -277,6 +288,7 @@ mod tests {
         ErrorKind::IntegrationFailure,
         ErrorKind::ApiConfigurationError,
         ErrorKind::BadRequest,
+        ErrorKind::Internal,
     ];
 
     #[test]

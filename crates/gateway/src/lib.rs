@@ -5,6 +5,7 @@
 //! phase per module; read its module docs first.
 
 pub mod admin;
+mod auth;
 mod body;
 mod client;
 pub mod clock;
@@ -13,6 +14,7 @@ pub mod error;
 pub mod pipeline;
 mod responses;
 pub mod server;
+pub mod services;
 pub mod tls;
 
 pub use body::{Body, BoxError, MAX_PAYLOAD};

@@ -31,7 +31,8 @@ use tokio_util::task::TaskTracker;
 use crate::admin;
 use crate::body::Body;
 use crate::deploy::Gateway;
-use crate::pipeline::{self, ConnInfo};
+use crate::pipeline::ConnInfo;
+use crate::services;
 
 /// Bound listeners, before serving. Binding first lets the caller learn the real addresses
 /// (port 0 resolved) and print them only once connections are being accepted.
@@ -82,7 +83,7 @@ pub async fn serve(
         tracker.clone(),
         Arc::new(move |conn: ConnInfo, req: Request<Incoming>| {
             let gw = edge_gw.clone();
-            Box::pin(async move { pipeline::handle(gw, conn, req).await }) as ResponseFuture
+            Box::pin(async move { services::handle(gw, conn, req).await }) as ResponseFuture
         }),
     ));
     let admin_gw = gw.clone();

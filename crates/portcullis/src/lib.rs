@@ -4,6 +4,8 @@
 //! [`start`] opens storage, compiles the configuration into a [`gateway::Gateway`], binds the
 //! edge and admin listeners and serves them until [`Running::stop`].
 
+pub mod simulate;
+
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;

@@ -46,6 +46,34 @@ enum Command {
         #[arg(long, short)]
         config: PathBuf,
     },
+    /// Work with the configuration's IAM policies.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Would a principal be allowed an action on a resource? Prints the decision and the
+    /// statements that decided it, like AWS's policy simulator. Exit status: 0 allowed,
+    /// 3 denied, 1 error.
+    Simulate {
+        #[arg(long, short)]
+        config: PathBuf,
+        /// A user name, a user or role ARN, an assumed-role session ARN, or `anonymous`.
+        #[arg(long)]
+        principal: String,
+        /// e.g. execute-api:Invoke
+        #[arg(long, default_value = "execute-api:Invoke")]
+        action: String,
+        /// e.g. arn:aws:execute-api:us-east-1:123456789012:petstore01/prod/GET/pets
+        #[arg(long)]
+        resource: String,
+        /// A condition key and value, e.g. aws:SourceIp=203.0.113.7 (repeat for more).
+        #[arg(long = "context", value_name = "KEY=VALUE")]
+        context: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -59,6 +87,24 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate { config } => validate(&config),
+        Command::Policy {
+            command:
+                PolicyCommand::Simulate {
+                    config,
+                    principal,
+                    action,
+                    resource,
+                    context,
+                },
+        } => {
+            let simulation = portcullis::simulate::Simulation {
+                principal,
+                action,
+                resource,
+                context,
+            };
+            simulate(&config, &simulation)
+        }
         Command::Serve {
             config,
             listen,
@@ -96,6 +142,30 @@ fn validate(path: &std::path::Path) -> ExitCode {
         }
         Err(report) => {
             eprintln!("{report}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn simulate(path: &std::path::Path, simulation: &portcullis::simulate::Simulation) -> ExitCode {
+    let config = match config::load(path) {
+        Ok(c) => c,
+        Err(report) => {
+            eprintln!("{report}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match portcullis::simulate::simulate(&config, simulation) {
+        Ok(outcome) => {
+            print!("{}", outcome.report);
+            if outcome.authorization.is_allowed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(3)
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
     }

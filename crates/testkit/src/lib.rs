@@ -4,7 +4,9 @@
 //! Everything listens on and connects to loopback only, and every wait is bounded.
 #![allow(clippy::unwrap_used)]
 
+pub mod aws;
 pub mod client;
+pub mod signer;
 pub mod upstream;
 pub mod workspace;
 

@@ -247,3 +247,125 @@ fn report_display_names_file_line_and_pointer() {
     assert!(line.ends_with("(at /region)"), "{line}");
     assert!(report.to_string().ends_with("1 problem"));
 }
+
+/// The `iam:` section from the IAM issue, verbatim: it must load as written.
+const ISSUE_IAM: &str = r#"
+iam:
+  accounts: ["123456789012", "210987654321"]   # the gateway's own account_id is always included
+  policies:
+    InvokeAll: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "execute-api:Invoke", Resource: "*"}]}
+    ReadOnly: policies/read-only.json
+  users:
+    - name: demo
+      account: "123456789012"                   # default: the gateway's account_id
+      access_keys: [{id: AKIAIOSFODNN7EXAMPLE, secret: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}]
+      policies: [InvokeAll]
+      tags: {team: rides}
+  roles:
+    - name: Reader
+      trust_policy: {Version: "2012-10-17", Statement: [{Effect: Allow, Principal: {AWS: "arn:aws:iam::123456789012:root"}, Action: "sts:AssumeRole"}]}
+      policies: [ReadOnly]
+"#;
+
+const READ_ONLY: &str = r#"{
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Sid": "ReadPets", "Effect": "Allow", "Action": "execute-api:Invoke",
+     "Resource": "arn:aws:execute-api:*:*:*/*/GET/*"}
+  ]
+}
+"#;
+
+#[test]
+fn the_issue_iam_section_loads_as_written() {
+    let (dir, path) = setup(&format!("{ISSUE_CONFIG}{ISSUE_IAM}"));
+    fs::create_dir_all(dir.path().join("policies")).unwrap();
+    write(dir.path(), "policies/read-only.json", READ_ONLY);
+    let config = load(&path).unwrap_or_else(|r| panic!("{r}"));
+    let key = config
+        .iam
+        .access_key("AKIAIOSFODNN7EXAMPLE")
+        .expect("the key is known");
+    assert_eq!(key.principal().arn(), "arn:aws:iam::123456789012:user/demo");
+    assert_eq!(
+        key.secret().expose(),
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    );
+    let role = config.iam.role("Reader").expect("the role is known");
+    assert_eq!(role.arn(), "arn:aws:iam::123456789012:role/Reader");
+    assert!(config.iam.accounts().contains("210987654321"));
+}
+
+#[test]
+fn policy_problems_name_the_file_line_and_statement() {
+    let iam = r#"
+iam:
+  policies:
+    Broken:
+      Version: "2012-10-17"
+      Statement:
+        - {Sid: First, Effect: Allow, Action: "execute-api:Invoke", Resource: "*"}
+        - {Sid: Second, Effect: Allow, Action: "execute-api:Invoke", Resource: "*", Condition: {StringEquls: {"aws:username": x}}}
+    FromFile: policies/bad.json
+  users:
+    - name: demo
+      access_keys: [{id: AKIAIOSFODNN7EXAMPLE, secret: "s3cr3t-value-never-printed"}]
+      policies: [Missing]
+"#;
+    let (dir, path) = setup(&format!("{ISSUE_CONFIG}{iam}"));
+    fs::create_dir_all(dir.path().join("policies")).unwrap();
+    write(
+        dir.path(),
+        "policies/bad.json",
+        "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": {\n    \"Effect\": \"Maybe\",\n    \"Action\": \"*\",\n    \"Resource\": \"*\"\n  }\n}\n",
+    );
+    let report = load(&path).unwrap_err();
+    let text = report.to_string();
+    assert!(!text.contains("s3cr3t"), "{text}");
+    let inline = report
+        .diagnostics
+        .iter()
+        .find(|d| d.message.contains("StringEquls"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        inline.message.contains("statement 1 (Sid \"Second\")"),
+        "{inline}"
+    );
+    assert_eq!(inline.position.map(|p| p.line), Some(22), "{inline}");
+    let file = report
+        .diagnostics
+        .iter()
+        .find(|d| d.file.ends_with("bad.json"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(file.position.map(|p| p.line), Some(4), "{file}");
+    assert!(file.message.contains("Maybe"), "{file}");
+    // Reference problems are reported once the policies themselves are fine; here the broken
+    // policies are dropped and the unknown name shows up too.
+    assert!(text.contains("unknown policy \"Missing\""), "{text}");
+}
+
+#[test]
+fn resource_policies_are_compiled_with_the_api_arn() {
+    let (dir, path) = setup(ISSUE_CONFIG);
+    let with_policy = format!(
+        "{OPENAPI}x-amazon-apigateway-policy:\n  Version: \"2012-10-17\"\n  Statement:\n    - Effect: Allow\n      Principal: \"*\"\n      Action: execute-api:Invoke\n      Resource: execute-api:/prod/GET/*\n"
+    );
+    write(dir.path(), "petstore.openapi.yaml", &with_policy);
+    let config = load(&path).unwrap_or_else(|r| panic!("{r}"));
+    let policy = config.apis[0].resource_policy.as_ref().expect("compiled");
+    assert_eq!(policy.name(), "petstore01");
+    // An identity-style policy (no Principal) is refused, pointing into the OpenAPI file.
+    let broken = with_policy.replace("      Principal: \"*\"\n", "");
+    write(dir.path(), "petstore.openapi.yaml", &broken);
+    let report = load(&path).unwrap_err();
+    let d = &report.diagnostics[0];
+    assert!(d.file.ends_with("petstore.openapi.yaml"), "{report}");
+    assert!(
+        d.pointer
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("/x-amazon-apigateway-policy"),
+        "{d}"
+    );
+    assert!(d.message.contains("Principal"), "{d}");
+}

@@ -2,16 +2,20 @@
 //!
 //! 1. **limits** — payload, URL and header sizes ([`limits`]);
 //! 2. **route** — API, stage, resource, method ([`route`]);
-//! 3. **integrate** — call the integration and build the method response ([`integrate`]);
-//! 4. **respond** — add the headers every answer carries, or render the gateway response for an
+//! 3. **authenticate** — SigV4 for `AWS_IAM` methods ([`authenticate`]);
+//! 4. **authorize** — IAM policies and the API's resource policy ([`authorize`]);
+//! 5. **integrate** — call the integration and build the method response ([`integrate`]);
+//! 6. **respond** — add the headers every answer carries, or render the gateway response for an
 //!    error ([`respond`], [`crate::responses`]);
-//! 5. **log** — access log, metrics and execution log, always, once the body has been sent
+//! 7. **log** — access log, metrics and execution log, always, once the body has been sent
 //!    ([`log`]).
 //!
 //! Each phase takes the shared [`context::RequestCtx`] and either passes or fails with a
 //! [`GatewayError`]; the first failure skips to respond. Adding a phase (authenticate, authorize,
 //! meter, validate, cache) means adding one call in [`run`].
 
+mod authenticate;
+pub(crate) mod authorize;
 pub mod context;
 pub mod integrate;
 mod limits;
@@ -77,10 +81,12 @@ pub async fn handle_parts(
 async fn run(
     gw: &Gateway,
     ctx: &mut RequestCtx,
-    parts: Parts,
+    mut parts: Parts,
     body: RequestBody,
 ) -> Result<Response<Body>, GatewayError> {
     limits::check(&parts)?;
     route::route(gw, ctx, &parts)?;
+    let (caller, body) = authenticate::authenticate(gw, ctx, &mut parts, body).await?;
+    authorize::authorize(gw, ctx, &parts, caller.as_ref())?;
     integrate::integrate(gw, ctx, parts, body).await
 }

@@ -96,6 +96,8 @@ pub(crate) fn route(gw: &Gateway, ctx: &mut RequestCtx, parts: &Parts) -> Result
     let (api, stage_path, form) = locate(gw, host, parts.uri.path()).ok_or_else(forbidden)?;
     let (stage_name, resource_path) = split_stage(stage_path, form).ok_or_else(forbidden)?;
     let stage = api.stage(stage_name).ok_or_else(forbidden)?;
+    let resource_path = normalize(resource_path);
+    let resource_path = resource_path.as_ref();
     let mut route = Route {
         api: api.clone(),
         stage,
@@ -142,9 +144,50 @@ pub(crate) fn route(gw: &Gateway, ctx: &mut RequestCtx, parts: &Parts) -> Result
     }
 }
 
+/// Resolves `.` and `..` segments (RFC 3986 §5.2.4), as AWS signers and CloudFront do before
+/// API Gateway sees a path. Routing, the IAM resource ARN and the backend request all use the
+/// result, so a `..` can never smuggle a request past a resource policy to a path the policy
+/// denies, and the signature (which covers the normalized path) protects what is routed.
+pub(crate) fn normalize(path: &str) -> std::borrow::Cow<'_, str> {
+    let has_dots = path
+        .split('/')
+        .any(|segment| segment == "." || segment == "..");
+    if !has_dots {
+        return std::borrow::Cow::Borrowed(path);
+    }
+    let mut out: Vec<&str> = Vec::new();
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    let last = segments.len().saturating_sub(1);
+    for (i, segment) in segments.iter().enumerate() {
+        match *segment {
+            "." => {}
+            ".." => {
+                out.pop();
+            }
+            s => out.push(s),
+        }
+        // A path ending in a dot segment names a directory: keep its trailing slash.
+        if i == last && matches!(*segment, "." | "..") {
+            out.push("");
+        }
+    }
+    std::borrow::Cow::Owned(format!("/{}", out.join("/")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dot_segments() {
+        assert_eq!(normalize("/pets/1"), "/pets/1");
+        assert_eq!(normalize("/a/../b"), "/b");
+        assert_eq!(normalize("/a/./b/."), "/a/b/");
+        assert_eq!(normalize("/../../etc"), "/etc");
+        assert_eq!(normalize("/a/b/.."), "/a/");
+        assert_eq!(normalize("/.."), "/");
+        assert_eq!(normalize("/a/..b/c"), "/a/..b/c");
+    }
 
     #[test]
     fn stage_split() {

@@ -44,17 +44,26 @@ impl RequestBody {
 
     /// Reads the whole body (at most 10 MB).
     pub async fn collect(self) -> Result<Bytes, GatewayError> {
-        match self {
-            RequestBody::Buffered(b) => Ok(b),
-            RequestBody::Streaming(b) => match Limited::new(b, MAX_PAYLOAD).collect().await {
-                Ok(collected) => Ok(collected.to_bytes()),
-                Err(e) if is_length_limit(e.as_ref()) => {
-                    Err(GatewayError::new(ErrorKind::RequestTooLarge))
+        // A plain frame loop rather than `Limited::collect`: the latter's generic error conversion
+        // defeats the compiler's `Send` inference for the request future.
+        let mut body = match self {
+            RequestBody::Buffered(b) => return Ok(b),
+            RequestBody::Streaming(b) => b,
+        };
+        let mut buf = bytes::BytesMut::new();
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| {
+                GatewayError::new(ErrorKind::BadRequest)
+                    .detail(format!("reading the request body: {e}"))
+            })?;
+            if let Ok(data) = frame.into_data() {
+                if buf.len() + data.len() > MAX_PAYLOAD {
+                    return Err(GatewayError::new(ErrorKind::RequestTooLarge));
                 }
-                Err(e) => Err(GatewayError::new(ErrorKind::BadRequest)
-                    .detail(format!("reading the request body: {e}"))),
-            },
+                buf.extend_from_slice(&data);
+            }
         }
+        Ok(buf.freeze())
     }
 }
 

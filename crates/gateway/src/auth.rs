@@ -1,0 +1,285 @@
+//! SigV4 authentication, shared by API methods (`execute-api`) and the STS endpoint (`sts`).
+//!
+//! The order of checks is the cheap-first order AWS's answers imply: parse the signature, check
+//! its scope and clock skew, look the access key up (long-term keys in the directory, temporary
+//! ones in storage), and only then hash the body and compute the signature. A failure is an
+//! [`AuthFailure`], which each caller words its own way (API Gateway JSON or STS XML).
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::SystemTime;
+
+use http::header::HOST;
+use http::request::Parts;
+use iam::{Directory, NamedPolicy, ParseOptions, Policy, PolicySet, Principal};
+use sigv4::{ParsedAuth, Verifier};
+use store::{SessionCredentials, Store};
+use subtle::ConstantTimeEq;
+
+/// Why authentication failed, before it is worded for a protocol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum AuthFailure {
+    /// No SigV4 signature at all.
+    Missing,
+    /// `IncompleteSignatureException`: the signature is malformed.
+    Incomplete(String),
+    /// `InvalidSignatureException`: wrong scope, clock skew, expiry, or a mismatch.
+    Invalid(String),
+    /// A streaming payload or another SigV4 feature the gateway does not implement.
+    Unsupported(String),
+    /// Unknown access key, or a session token that is missing, wrong, or not expected.
+    UnrecognizedClient,
+    /// The temporary credentials expired.
+    ExpiredToken,
+    /// Storage failed while looking the key up.
+    Unavailable(String),
+}
+
+impl AuthFailure {
+    /// Short stable label for metrics.
+    pub(crate) fn label(&self) -> &'static str {
+        match self {
+            AuthFailure::Missing => "missing_authentication_token",
+            AuthFailure::Incomplete(_) => "incomplete_signature",
+            AuthFailure::Invalid(_) => "invalid_signature",
+            AuthFailure::Unsupported(_) => "unsupported_signature",
+            AuthFailure::UnrecognizedClient => "unrecognized_client",
+            AuthFailure::ExpiredToken => "expired_token",
+            AuthFailure::Unavailable(_) => "storage_unavailable",
+        }
+    }
+}
+
+impl From<sigv4::Error> for AuthFailure {
+    fn from(e: sigv4::Error) -> Self {
+        match e.error_type() {
+            "IncompleteSignatureException" => AuthFailure::Incomplete(e.to_string()),
+            "InvalidSignatureException" => AuthFailure::Invalid(e.to_string()),
+            _ => AuthFailure::Unsupported(e.to_string()),
+        }
+    }
+}
+
+/// An authenticated caller.
+#[derive(Clone)]
+pub(crate) struct Caller {
+    pub principal: Arc<Principal>,
+    pub access_key_id: String,
+    /// Identity-based policies: the user's, or the assumed role's.
+    pub policies: Arc<PolicySet>,
+    /// The session policy passed to AssumeRole, which narrows the role's permissions.
+    pub session_policies: Option<Arc<PolicySet>>,
+}
+
+/// A resolved access key: who it belongs to and the secret that signs with it.
+struct ResolvedKey {
+    caller: Caller,
+    secret: iam::Secret,
+}
+
+/// A temporary credential, compiled for the request path.
+struct Session {
+    credentials: SessionCredentials,
+    principal: Arc<Principal>,
+    policies: Arc<PolicySet>,
+    session_policies: Option<Arc<PolicySet>>,
+}
+
+/// Sessions kept in memory so that a request signed with temporary credentials does not read
+/// storage every time. Bounded; cleared wholesale when full (sessions are cheap to reload).
+const SESSION_CACHE_ENTRIES: usize = 10_000;
+
+/// Looks access keys up: long-term keys in the directory, temporary ones in storage.
+pub(crate) struct Credentials {
+    directory: Arc<Directory>,
+    store: Arc<dyn Store>,
+    sessions: RwLock<HashMap<String, Arc<Session>>>,
+}
+
+impl Credentials {
+    pub(crate) fn new(directory: Arc<Directory>, store: Arc<dyn Store>) -> Credentials {
+        Credentials {
+            directory,
+            store,
+            sessions: RwLock::new(HashMap::new()),
+        }
+    }
+
+    pub(crate) fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
+    async fn resolve(
+        &self,
+        key_id: &str,
+        token: Option<&str>,
+        now: SystemTime,
+    ) -> Result<ResolvedKey, AuthFailure> {
+        if let Some(entry) = self.directory.access_key(key_id) {
+            // Long-term keys never come with a session token.
+            if token.is_some() {
+                return Err(AuthFailure::UnrecognizedClient);
+            }
+            return Ok(ResolvedKey {
+                caller: Caller {
+                    principal: entry.principal().clone(),
+                    access_key_id: key_id.to_string(),
+                    policies: entry.policies().clone(),
+                    session_policies: None,
+                },
+                secret: entry.secret().clone(),
+            });
+        }
+        let token = token.ok_or(AuthFailure::UnrecognizedClient)?;
+        let session = self
+            .session(key_id)
+            .await?
+            .ok_or(AuthFailure::UnrecognizedClient)?;
+        let expected = session.credentials.session_token.as_bytes();
+        if !bool::from(expected.ct_eq(token.as_bytes())) {
+            return Err(AuthFailure::UnrecognizedClient);
+        }
+        if now >= session.credentials.expiration {
+            return Err(AuthFailure::ExpiredToken);
+        }
+        Ok(ResolvedKey {
+            caller: Caller {
+                principal: session.principal.clone(),
+                access_key_id: key_id.to_string(),
+                policies: session.policies.clone(),
+                session_policies: session.session_policies.clone(),
+            },
+            secret: iam::Secret::new(session.credentials.secret_access_key.clone()),
+        })
+    }
+
+    async fn session(&self, key_id: &str) -> Result<Option<Arc<Session>>, AuthFailure> {
+        if let Some(s) = self
+            .sessions
+            .read()
+            .ok()
+            .and_then(|m| m.get(key_id).cloned())
+        {
+            return Ok(Some(s));
+        }
+        let stored = self
+            .store
+            .session(key_id)
+            .await
+            .map_err(|e| AuthFailure::Unavailable(e.to_string()))?;
+        let Some(credentials) = stored else {
+            return Ok(None);
+        };
+        // The role may have left the configuration since: then the session is void.
+        let Some(role) = self.directory.role(&credentials.role_arn) else {
+            return Ok(None);
+        };
+        let session_policies = match &credentials.session_policy {
+            None => None,
+            Some(text) => match Policy::from_json_str(text, &ParseOptions::identity()) {
+                Ok(p) => Some(Arc::new(PolicySet::new([NamedPolicy::new(
+                    "session policy",
+                    p,
+                )]))),
+                // It parsed when the session was issued; a policy that no longer parses (a newer
+                // gateway, stricter rules) must not widen access, so the session is void.
+                Err(_) => return Ok(None),
+            },
+        };
+        let session = Arc::new(Session {
+            principal: Arc::new(role.session_principal(&credentials.session_name)),
+            policies: role.policies().clone(),
+            session_policies,
+            credentials,
+        });
+        if let Ok(mut map) = self.sessions.write() {
+            if map.len() >= SESSION_CACHE_ENTRIES {
+                map.clear();
+            }
+            map.insert(key_id.to_string(), session.clone());
+        }
+        Ok(Some(session))
+    }
+}
+
+/// HTTP/2 requests carry the host in `:authority`, which SigV4 signs as `host`.
+pub(crate) fn ensure_host_header(parts: &mut Parts) {
+    if !parts.headers.contains_key(HOST)
+        && let Some(authority) = parts.uri.authority()
+        && let Ok(value) = http::HeaderValue::from_str(authority.as_str())
+    {
+        parts.headers.insert(HOST, value);
+    }
+}
+
+/// A request whose signature has been parsed and whose key is known, waiting for its body.
+pub(crate) struct Pending {
+    auth: ParsedAuth,
+    key: ResolvedKey,
+}
+
+/// The first half of authentication: everything that does not need the body.
+pub(crate) async fn identify(
+    credentials: &Credentials,
+    verifier: &Verifier,
+    parts: &Parts,
+    now: SystemTime,
+) -> Result<Pending, AuthFailure> {
+    let request = sigv4::Request::from_parts(parts);
+    let auth = sigv4::parse(&request)?.ok_or(AuthFailure::Missing)?;
+    verifier.precheck(&auth, now)?;
+    let key = credentials
+        .resolve(auth.access_key_id(), auth.session_token(), now)
+        .await?;
+    Ok(Pending { auth, key })
+}
+
+/// The second half: the payload hash and the signature itself.
+pub(crate) fn verify(
+    pending: Pending,
+    verifier: &Verifier,
+    parts: &Parts,
+    body: &[u8],
+    now: SystemTime,
+) -> Result<Caller, AuthFailure> {
+    let request = sigv4::Request::from_parts(parts);
+    verifier.verify(
+        &pending.auth,
+        &request,
+        body,
+        pending.key.secret.expose(),
+        now,
+    )?;
+    Ok(pending.key.caller)
+}
+
+/// Adds the request keys of IAM's global condition context to a principal's keys.
+pub(crate) fn request_context(
+    principal: &Principal,
+    parts: &Parts,
+    source_ip: std::net::IpAddr,
+    secure: bool,
+    region: &str,
+    now: SystemTime,
+) -> iam::RequestContext {
+    let mut context = iam::RequestContext::for_principal(principal);
+    context.set_source_ip(source_ip);
+    context.set_current_time(time::OffsetDateTime::from(now));
+    context.set_secure_transport(secure);
+    context.insert("aws:RequestedRegion", region);
+    if let Some(v) = parts
+        .headers
+        .get(http::header::REFERER)
+        .and_then(|v| v.to_str().ok())
+    {
+        context.insert("aws:Referer", v);
+    }
+    if let Some(v) = parts
+        .headers
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+    {
+        context.insert("aws:UserAgent", v);
+    }
+    context
+}

@@ -1,0 +1,86 @@
+//! Phase: authenticate. For `AWS_IAM` methods, verifies the request's SigV4 signature and finds
+//! the caller; other methods pass through untouched (their bodies keep streaming).
+//!
+//! The body of a signed request is read here (at most 10 MB) because its hash is part of the
+//! signature; the integration then gets the bytes that were verified.
+
+use std::time::Instant;
+
+use http::request::Parts;
+use restapi::MethodAuth;
+
+use super::context::{Identity, RequestCtx};
+use super::integrate::RequestBody;
+use crate::auth::{self, AuthFailure, Caller};
+use crate::deploy::Gateway;
+use crate::error::{ErrorKind, GatewayError};
+
+pub(crate) async fn authenticate(
+    gw: &Gateway,
+    ctx: &mut RequestCtx,
+    parts: &mut Parts,
+    body: RequestBody,
+) -> Result<(Option<Caller>, RequestBody), GatewayError> {
+    let iam = ctx
+        .route
+        .as_ref()
+        .and_then(|r| r.method())
+        .is_some_and(|m| m.auth == MethodAuth::AwsIam);
+    if !iam {
+        return Ok((None, body));
+    }
+    let started = Instant::now();
+    auth::ensure_host_header(parts);
+    let now = gw.clock.now();
+    let pending = match auth::identify(&gw.credentials, &gw.verifier, parts, now).await {
+        Ok(p) => p,
+        Err(failure) => return Err(fail(gw, ctx, started, failure)),
+    };
+    let bytes = body.collect().await?;
+    let caller = match auth::verify(pending, &gw.verifier, parts, &bytes, now) {
+        Ok(c) => c,
+        Err(failure) => return Err(fail(gw, ctx, started, failure)),
+    };
+    let principal = &caller.principal;
+    let id = principal.userid().map(str::to_string);
+    ctx.identity = Identity {
+        caller: id.clone(),
+        user: id,
+        user_arn: Some(principal.arn().to_string()),
+        account_id: Some(principal.account().to_string()),
+        access_key: Some(caller.access_key_id.clone()),
+    };
+    ctx.authenticate.status = Some(200);
+    ctx.authenticate.latency = Some(started.elapsed());
+    Ok((Some(caller), RequestBody::Buffered(bytes)))
+}
+
+fn fail(
+    gw: &Gateway,
+    ctx: &mut RequestCtx,
+    started: Instant,
+    failure: AuthFailure,
+) -> GatewayError {
+    if let Some(route) = &ctx.route {
+        gw.metrics.auth_outcome(
+            &route.api.id,
+            &route.stage().name,
+            "AWS_IAM",
+            "deny",
+            failure.label(),
+        );
+    }
+    let error = match failure {
+        AuthFailure::Missing => GatewayError::new(ErrorKind::MissingAuthenticationToken),
+        AuthFailure::Incomplete(m) => GatewayError::with_message(ErrorKind::IncompleteSignature, m),
+        AuthFailure::Invalid(m) => GatewayError::with_message(ErrorKind::InvalidSignature, m),
+        AuthFailure::Unsupported(m) => GatewayError::with_message(ErrorKind::BadRequest, m),
+        AuthFailure::UnrecognizedClient => GatewayError::new(ErrorKind::UnrecognizedClient),
+        AuthFailure::ExpiredToken => GatewayError::new(ErrorKind::ExpiredToken),
+        AuthFailure::Unavailable(detail) => GatewayError::new(ErrorKind::Internal).detail(detail),
+    };
+    ctx.authenticate.status = Some(error.kind.spec().status);
+    ctx.authenticate.error = Some(error.message.to_string());
+    ctx.authenticate.latency = Some(started.elapsed());
+    error
+}

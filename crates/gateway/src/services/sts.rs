@@ -1,0 +1,310 @@
+//! STS on the edge endpoint: `AssumeRole` and `GetCallerIdentity` in the query protocol.
+//!
+//! A request is STS's when it targets `/` with form-encoded parameters (POST) or an `Action`
+//! query parameter (GET, as presigned `GetCallerIdentity` URLs do), on a host that is not an
+//! `execute-api` host. It is authenticated with SigV4 for the `sts` service, and `AssumeRole` is
+//! authorized with the IAM engine against the caller's identity policies and the role's trust
+//! policy, combined exactly as for API resource policies. Issued sessions are stored, so they
+//! survive a restart.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, HeaderValue};
+use http::request::Parts;
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use iam::{AuthzInput, ParseOptions, Policy, PrincipalKind};
+use sts::StsError;
+use sts::response::AssumedRole;
+
+use crate::auth::{self, AuthFailure, Caller};
+use crate::body::{Body, full};
+use crate::deploy::Gateway;
+use crate::pipeline::ConnInfo;
+
+/// STS requests are small; anything larger than this is refused unread.
+const MAX_STS_BODY: usize = 64 * 1024;
+
+/// Role chaining (a role session assuming a role) is limited to one hour, as in AWS.
+const CHAINED_SESSION_LIMIT: Duration = Duration::from_secs(3600);
+
+pub(crate) fn is_sts_request<B>(req: &Request<B>) -> bool {
+    if req.uri().path() != "/" {
+        return false;
+    }
+    let host = req
+        .uri()
+        .authority()
+        .map(|a| a.as_str())
+        .or_else(|| req.headers().get(http::header::HOST)?.to_str().ok())
+        .unwrap_or("");
+    if host.contains(".execute-api.") {
+        return false;
+    }
+    let form = req.method() == Method::POST
+        && req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let query_action = req
+        .uri()
+        .query()
+        .is_some_and(|q| q.split('&').any(|p| p.starts_with("Action=")));
+    form || query_action
+}
+
+pub(crate) async fn handle(
+    gw: Arc<Gateway>,
+    conn: ConnInfo,
+    req: Request<Incoming>,
+) -> Response<Body> {
+    let started = Instant::now();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let (mut parts, body) = req.into_parts();
+    let result = serve(&gw, &conn, &mut parts, body, &request_id).await;
+    let (status, xml, outcome) = match result {
+        Ok((xml, label)) => (200, xml, ("allow", label)),
+        Err(e) => {
+            tracing::debug!(
+                request_id,
+                code = e.code,
+                "STS request refused: {}",
+                e.message
+            );
+            (
+                e.status,
+                sts::response::error(&e, &request_id),
+                ("deny", e.code),
+            )
+        }
+    };
+    gw.metrics
+        .auth_outcome("sts", "-", "AWS_IAM", outcome.0, outcome.1);
+    tracing::debug!(
+        request_id,
+        status,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "STS"
+    );
+    let mut response = Response::new(full(xml));
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-amzn-requestid", v);
+    }
+    response
+}
+
+fn sts_error(failure: AuthFailure) -> StsError {
+    match failure {
+        AuthFailure::Missing => StsError::missing_authentication_token(),
+        AuthFailure::Incomplete(m) | AuthFailure::Unsupported(m) => {
+            StsError::incomplete_signature(m)
+        }
+        AuthFailure::Invalid(m) => StsError::signature_does_not_match(m),
+        AuthFailure::UnrecognizedClient => StsError::invalid_client_token_id(),
+        AuthFailure::ExpiredToken => StsError::expired_token(),
+        AuthFailure::Unavailable(m) => StsError::internal(m),
+    }
+}
+
+async fn serve(
+    gw: &Gateway,
+    conn: &ConnInfo,
+    parts: &mut Parts,
+    body: Incoming,
+    request_id: &str,
+) -> Result<(String, &'static str), StsError> {
+    auth::ensure_host_header(parts);
+    let now = gw.clock.now();
+    let pending = auth::identify(&gw.credentials, &gw.sts_verifier, parts, now)
+        .await
+        .map_err(sts_error)?;
+    let body = read_body(body).await?;
+    let caller = auth::verify(pending, &gw.sts_verifier, parts, &body, now).map_err(sts_error)?;
+    let params: &[u8] = if parts.method == Method::POST {
+        &body
+    } else {
+        parts.uri.query().unwrap_or("").as_bytes()
+    };
+    match sts::parse(params)? {
+        sts::StsRequest::GetCallerIdentity => {
+            let p = &caller.principal;
+            Ok((
+                sts::response::get_caller_identity(
+                    p.arn(),
+                    p.userid().unwrap_or_else(|| p.unique_id()),
+                    p.account(),
+                    request_id,
+                ),
+                "get_caller_identity",
+            ))
+        }
+        sts::StsRequest::AssumeRole(request) => {
+            let xml = assume_role(gw, conn, parts, &caller, &request, request_id).await?;
+            Ok((xml, "assume_role"))
+        }
+    }
+}
+
+async fn read_body(body: Incoming) -> Result<Bytes, StsError> {
+    let limited = http_body_util::Limited::new(body, MAX_STS_BODY);
+    match limited.collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e) if crate::pipeline::integrate::is_length_limit(e.as_ref()) => {
+            Err(StsError::validation("the request body is too large"))
+        }
+        Err(e) => Err(StsError::validation(format!(
+            "cannot read the request body: {e}"
+        ))),
+    }
+}
+
+async fn assume_role(
+    gw: &Gateway,
+    conn: &ConnInfo,
+    parts: &Parts,
+    caller: &Caller,
+    request: &sts::AssumeRole,
+    request_id: &str,
+) -> Result<String, StsError> {
+    const ACTION: &str = "sts:AssumeRole";
+    let principal = &caller.principal;
+    let deny = |message: String| StsError::access_denied(message);
+    let not_authorized = || {
+        format!(
+            "User: {} is not authorized to perform: {ACTION} on resource: {}",
+            principal.arn(),
+            request.role_arn
+        )
+    };
+    // An unknown role answers like a denied one, as AWS does: callers learn nothing about which
+    // roles exist.
+    let role = gw
+        .credentials
+        .directory()
+        .role(&request.role_arn)
+        .filter(|r| r.arn() == request.role_arn)
+        .ok_or_else(|| deny(not_authorized()))?;
+
+    let now = gw.clock.now();
+    let mut context = auth::request_context(
+        principal,
+        parts,
+        conn.remote.ip(),
+        conn.secure,
+        &gw.region,
+        now,
+    );
+    context.insert("sts:RoleSessionName", request.role_session_name.as_str());
+    if let Some(e) = &request.external_id {
+        context.insert("sts:ExternalId", e.as_str());
+    }
+    if let Some(s) = &request.source_identity {
+        context.insert("sts:SourceIdentity", s.as_str());
+    }
+    let result = iam::authorize(&AuthzInput {
+        principal,
+        action: ACTION,
+        resource: role.arn(),
+        context: &context,
+        resource_account: role.account(),
+        identity: Some(&caller.policies),
+        session_policies: caller.session_policies.as_deref(),
+        resource_policy: Some(role.trust_policy()),
+    });
+    if !result.is_allowed() {
+        tracing::info!(
+            target: "portcullis::auth",
+            request_id,
+            principal = principal.arn(),
+            role = role.arn(),
+            reason = result.reason().label(),
+            "AssumeRole denied\n{}",
+            result.explanation().for_request(principal, ACTION, role.arn())
+        );
+        return Err(deny(result.deny_message(principal, ACTION, role.arn())));
+    }
+
+    let chained = matches!(principal.kind(), PrincipalKind::AssumedRole { .. });
+    let requested = Duration::from_secs(u64::from(
+        request
+            .duration_seconds
+            .unwrap_or(sts::request::DEFAULT_DURATION_SECONDS),
+    ));
+    if chained && requested > CHAINED_SESSION_LIMIT {
+        return Err(StsError::validation(
+            "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
+        ));
+    }
+    if requested > role.max_session_duration() {
+        return Err(StsError::validation(
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+        ));
+    }
+    if let Some(text) = &request.policy {
+        Policy::from_json_str(text, &ParseOptions::identity())
+            .map_err(|e| StsError::malformed_policy(e.to_string()))?;
+    }
+
+    let random = &gw.random;
+    let minted = (|| -> Result<_, sts::credentials::RandomError> {
+        Ok((
+            sts::credentials::access_key_id(random)?,
+            sts::credentials::secret_access_key(random)?,
+            sts::credentials::session_token(random)?,
+        ))
+    })()
+    .map_err(|e| StsError::internal(e.to_string()))?;
+    let (access_key_id, secret_access_key, session_token) = minted;
+    let expiration = now + requested;
+    let session_principal = role.session_principal(&request.role_session_name);
+    let session = store::SessionCredentials {
+        access_key_id,
+        secret_access_key,
+        session_token,
+        expiration,
+        role_arn: role.arn().to_string(),
+        session_name: request.role_session_name.clone(),
+        session_policy: request.policy.clone(),
+        source_identity: request.source_identity.clone(),
+        issued_to: principal.arn().to_string(),
+    };
+    gw.store
+        .put_session(&session)
+        .await
+        .map_err(|e| StsError::internal(e.to_string()))?;
+    tracing::info!(
+        target: "portcullis::auth",
+        request_id,
+        principal = principal.arn(),
+        role = role.arn(),
+        access_key_id = %session.access_key_id,
+        "issued temporary credentials"
+    );
+    let packed = request.policy.as_ref().map(|p| {
+        let percent = p.chars().count() * 100 / sts::request::MAX_POLICY_CHARS;
+        u32::try_from(percent.max(1)).unwrap_or(100)
+    });
+    let assumed_role_id = format!("{}:{}", role.unique_id(), request.role_session_name);
+    Ok(sts::response::assume_role(
+        &AssumedRole {
+            arn: session_principal.arn(),
+            assumed_role_id: &assumed_role_id,
+            access_key_id: &session.access_key_id,
+            secret_access_key: &session.secret_access_key,
+            session_token: &session.session_token,
+            expiration,
+            source_identity: request.source_identity.as_deref(),
+            packed_policy_size: packed,
+        },
+        request_id,
+    ))
+}

@@ -1,0 +1,20 @@
+//! AWS Security Token Service, the part Portcullis serves on its edge endpoint: `AssumeRole` and
+//! `GetCallerIdentity`, in STS's query protocol (form-encoded parameters, XML answers), so that
+//! the AWS SDKs and CLI work against it with only an endpoint override.
+//!
+//! This crate is pure: it parses and validates requests ([`request`]), mints credentials from a
+//! cryptographic random source ([`credentials`]), and writes the XML AWS writes ([`response`]).
+//! Authenticating the caller, checking the trust policy and storing the session are the gateway's
+//! work.
+
+pub mod credentials;
+pub mod error;
+pub mod request;
+pub mod response;
+
+pub use error::StsError;
+pub use request::{AssumeRole, StsRequest, parse};
+
+/// STS's XML namespace and API version.
+pub const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
+pub const VERSION: &str = "2011-06-15";
