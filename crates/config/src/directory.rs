@@ -151,28 +151,7 @@ impl Loader {
         match source {
             Value::String(path) => {
                 let file = self.path(path);
-                let text = match std::fs::read_to_string(&file) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        self.error(
-                            pointer,
-                            format!("cannot read the policy file {}: {e}", file.display()),
-                        );
-                        return None;
-                    }
-                };
-                let doc = match Located::parse(&text) {
-                    Ok(d) => d,
-                    Err(e) => {
-                        self.report.push(
-                            &file,
-                            e.position,
-                            None,
-                            format!("invalid JSON: {}", e.message),
-                        );
-                        return None;
-                    }
-                };
+                let doc = self.read_document(&file, pointer)?;
                 parse_reporting(self, &doc.value, options, |loader, error| {
                     let at = error.pointer.clone();
                     loader

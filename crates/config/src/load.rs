@@ -416,20 +416,18 @@ impl Loader {
         })
     }
 
-    /// Reads and imports an OpenAPI document, reporting its problems against its own file.
-    fn openapi(&mut self, file: &Path, config_pointer: &str) -> Option<(restapi::Api, Located)> {
+    /// Reads and parses a YAML or JSON file the configuration names at `pointer`, reporting an
+    /// unreadable file there and a syntax error in the file itself.
+    pub(crate) fn read_document(&mut self, file: &Path, pointer: &str) -> Option<Located> {
         let text = match std::fs::read_to_string(file) {
             Ok(t) => t,
             Err(e) => {
-                self.error(
-                    config_pointer,
-                    format!("cannot read {}: {e}", file.display()),
-                );
+                self.error(pointer, format!("cannot read {}: {e}", file.display()));
                 return None;
             }
         };
-        let doc = match Located::parse(&text) {
-            Ok(d) => d,
+        match Located::parse(&text) {
+            Ok(d) => Some(d),
             Err(e) => {
                 self.report.push(
                     file,
@@ -437,9 +435,14 @@ impl Loader {
                     None,
                     format!("invalid YAML/JSON: {}", e.message),
                 );
-                return None;
+                None
             }
-        };
+        }
+    }
+
+    /// Reads and imports an OpenAPI document, reporting its problems against its own file.
+    fn openapi(&mut self, file: &Path, config_pointer: &str) -> Option<(restapi::Api, Located)> {
+        let doc = self.read_document(file, config_pointer)?;
         match restapi::import(&doc.value) {
             Ok(api) => {
                 self.check_routes(&api, file, &doc);

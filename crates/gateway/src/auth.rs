@@ -60,15 +60,18 @@ impl From<sigv4::Error> for AuthFailure {
     }
 }
 
-/// An authenticated caller.
+/// An authenticated caller. Cheap to clone: everything is shared.
 #[derive(Clone)]
-pub(crate) struct Caller {
+pub struct Caller {
     pub principal: Arc<Principal>,
-    pub access_key_id: String,
+    pub access_key_id: Arc<str>,
     /// Identity-based policies: the user's, or the assumed role's.
     pub policies: Arc<PolicySet>,
     /// The session policy passed to AssumeRole, which narrows the role's permissions.
     pub session_policies: Option<Arc<PolicySet>>,
+    /// The condition keys the principal implies (`aws:PrincipalArn`, `aws:username`, tags…),
+    /// built once per principal rather than per request.
+    pub context: Arc<iam::RequestContext>,
 }
 
 /// A resolved access key: who it belongs to and the secret that signs with it.
@@ -83,6 +86,7 @@ struct Session {
     principal: Arc<Principal>,
     policies: Arc<PolicySet>,
     session_policies: Option<Arc<PolicySet>>,
+    context: Arc<iam::RequestContext>,
 }
 
 /// Sessions kept in memory so that a request signed with temporary credentials does not read
@@ -94,6 +98,8 @@ pub(crate) struct Credentials {
     directory: Arc<Directory>,
     store: Arc<dyn Store>,
     sessions: RwLock<HashMap<String, Arc<Session>>>,
+    /// Condition keys per long-term access key, built on first use.
+    key_contexts: RwLock<HashMap<String, Arc<iam::RequestContext>>>,
 }
 
 impl Credentials {
@@ -102,6 +108,7 @@ impl Credentials {
             directory,
             store,
             sessions: RwLock::new(HashMap::new()),
+            key_contexts: RwLock::new(HashMap::new()),
         }
     }
 
@@ -123,9 +130,10 @@ impl Credentials {
             return Ok(ResolvedKey {
                 caller: Caller {
                     principal: entry.principal().clone(),
-                    access_key_id: key_id.to_string(),
+                    access_key_id: key_id.into(),
                     policies: entry.policies().clone(),
                     session_policies: None,
+                    context: self.key_context(key_id, entry.principal()),
                 },
                 secret: entry.secret().clone(),
             });
@@ -145,12 +153,29 @@ impl Credentials {
         Ok(ResolvedKey {
             caller: Caller {
                 principal: session.principal.clone(),
-                access_key_id: key_id.to_string(),
+                access_key_id: key_id.into(),
                 policies: session.policies.clone(),
                 session_policies: session.session_policies.clone(),
+                context: session.context.clone(),
             },
             secret: iam::Secret::new(session.credentials.secret_access_key.clone()),
         })
+    }
+
+    fn key_context(&self, key_id: &str, principal: &Principal) -> Arc<iam::RequestContext> {
+        if let Some(c) = self
+            .key_contexts
+            .read()
+            .ok()
+            .and_then(|m| m.get(key_id).cloned())
+        {
+            return c;
+        }
+        let context = Arc::new(iam::RequestContext::for_principal(principal));
+        if let Ok(mut map) = self.key_contexts.write() {
+            map.insert(key_id.to_string(), context.clone());
+        }
+        context
     }
 
     async fn session(&self, key_id: &str) -> Result<Option<Arc<Session>>, AuthFailure> {
@@ -186,8 +211,10 @@ impl Credentials {
                 Err(_) => return Ok(None),
             },
         };
+        let principal = role.session_principal(&credentials.session_name);
         let session = Arc::new(Session {
-            principal: Arc::new(role.session_principal(&credentials.session_name)),
+            context: Arc::new(iam::RequestContext::for_principal(&principal)),
+            principal: Arc::new(principal),
             policies: role.policies().clone(),
             session_policies,
             credentials,
@@ -253,33 +280,72 @@ pub(crate) fn verify(
     Ok(pending.key.caller)
 }
 
-/// Adds the request keys of IAM's global condition context to a principal's keys.
+/// Values of IAM's global condition keys that stay the same for a while, shared rather than
+/// rebuilt for every request.
+pub(crate) struct SharedValues {
+    pub region: iam::ContextValue,
+}
+
+/// `aws:CurrentTime` and `aws:EpochTime` for the current second, formatted once per second per
+/// thread.
+fn time_values(now: std::time::SystemTime) -> (iam::ContextValue, iam::ContextValue) {
+    use std::cell::RefCell;
+    thread_local! {
+        static CACHE: RefCell<Option<(u64, iam::ContextValue, iam::ContextValue)>> = const { RefCell::new(None) };
+    }
+    let second = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((s, current, epoch)) = cache.as_ref()
+            && *s == second
+        {
+            return (current.clone(), epoch.clone());
+        }
+        // Whole seconds, as AWS reports them.
+        let at = time::OffsetDateTime::from_unix_timestamp(i64::try_from(second).unwrap_or(0))
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        let values = (
+            iam::ContextValue::time(at),
+            iam::ContextValue::epoch_time(at),
+        );
+        *cache = Some((second, values.0.clone(), values.1.clone()));
+        values
+    })
+}
+
+/// A principal's condition keys plus the request's: `aws:SourceIp`, `aws:CurrentTime`,
+/// `aws:EpochTime`, `aws:SecureTransport`, `aws:RequestedRegion`, `aws:Referer`, `aws:UserAgent`.
 pub(crate) fn request_context(
-    principal: &Principal,
+    base: &iam::RequestContext,
     parts: &Parts,
-    source_ip: std::net::IpAddr,
+    source_ip: &iam::ContextValue,
     secure: bool,
-    region: &str,
+    shared: &SharedValues,
     now: SystemTime,
 ) -> iam::RequestContext {
-    let mut context = iam::RequestContext::for_principal(principal);
-    context.set_source_ip(source_ip);
-    context.set_current_time(time::OffsetDateTime::from(now));
-    context.set_secure_transport(secure);
-    context.insert("aws:RequestedRegion", region);
+    let mut context = base.clone();
+    let (current, epoch) = time_values(now);
+    context
+        .set_lowercase("aws:sourceip", source_ip.clone())
+        .set_lowercase("aws:currenttime", current)
+        .set_lowercase("aws:epochtime", epoch)
+        .set_lowercase("aws:securetransport", secure.into())
+        .set_lowercase("aws:requestedregion", shared.region.clone());
     if let Some(v) = parts
         .headers
         .get(http::header::REFERER)
         .and_then(|v| v.to_str().ok())
     {
-        context.insert("aws:Referer", v);
+        context.set_lowercase("aws:referer", v.into());
     }
     if let Some(v) = parts
         .headers
         .get(http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
     {
-        context.insert("aws:UserAgent", v);
+        context.set_lowercase("aws:useragent", v.into());
     }
     context
 }

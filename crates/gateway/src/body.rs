@@ -24,3 +24,91 @@ pub fn empty() -> Body {
         .map_err(|never| match never {})
         .boxed_unsync()
 }
+
+/// The error a [`Capped`] body fails with past its limit.
+#[derive(Debug, thiserror::Error)]
+#[error("the payload exceeds {0} bytes")]
+pub struct PayloadTooLarge(pub usize);
+
+/// A streaming request body cut off at a size limit. Hand-written rather than
+/// `http_body_util::Limited`: that adapter's generic error conversion defeats the compiler's
+/// `Send` inference for the request future.
+pub struct Capped {
+    inner: hyper::body::Incoming,
+    limit: usize,
+    seen: usize,
+}
+
+impl Capped {
+    pub fn new(inner: hyper::body::Incoming, limit: usize) -> Capped {
+        Capped {
+            inner,
+            limit,
+            seen: 0,
+        }
+    }
+}
+
+impl http_body::Body for Capped {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, BoxError>>> {
+        use std::task::Poll;
+        match std::pin::Pin::new(&mut self.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    self.seen += data.len();
+                    if self.seen > self.limit {
+                        return Poll::Ready(Some(Err(Box::new(PayloadTooLarge(self.limit)))));
+                    }
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(Box::new(e)))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Why reading a whole body failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("the body exceeds {0} bytes")]
+    TooLarge(usize),
+    #[error("reading the body failed: {0}")]
+    Body(String),
+}
+
+/// Reads a body to its end, at most `limit` bytes. A plain frame loop rather than
+/// `Limited::collect`, whose generic error conversion defeats `Send` inference for the request
+/// future.
+pub async fn read_limited<B>(mut body: B, limit: usize) -> Result<Bytes, ReadError>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+    B::Error: std::fmt::Display,
+{
+    let mut buf = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| ReadError::Body(e.to_string()))?;
+        if let Ok(data) = frame.into_data() {
+            if buf.len() + data.len() > limit {
+                return Err(ReadError::TooLarge(limit));
+            }
+            buf.extend_from_slice(&data);
+        }
+    }
+    Ok(buf.freeze())
+}

@@ -18,7 +18,6 @@ use crate::clock::Clock;
 
 /// The running gateway's state, shared by every connection.
 pub struct Gateway {
-    pub(crate) region: String,
     apis: HashMap<String, Arc<ApiRuntime>>,
     /// Set when exactly one API is configured: it answers `/{stage}/{path}`.
     single: Option<Arc<ApiRuntime>>,
@@ -32,12 +31,16 @@ pub struct Gateway {
     pub(crate) verifier: sigv4::Verifier,
     pub(crate) sts_verifier: sigv4::Verifier,
     pub(crate) anonymous: Arc<iam::Principal>,
+    pub(crate) anonymous_context: Arc<iam::RequestContext>,
+    pub(crate) shared_values: crate::auth::SharedValues,
     pub(crate) random: ring::rand::SystemRandom,
 }
 
 /// One API with its route table and stages.
 pub struct ApiRuntime {
     pub id: String,
+    /// `id` as a header value (`x-amzn-apigateway-api-id` on integration requests).
+    pub id_header: http::HeaderValue,
     pub account_id: String,
     pub region: String,
     pub api: Api,
@@ -59,6 +62,10 @@ pub struct StageRuntime {
     pub methods: Vec<Vec<MethodRuntime>>,
     /// Metrics for requests that reached the stage but matched no resource or method.
     pub unmatched: RouteMetrics,
+    /// `auth_outcomes{outcome="allow",reason="allowed"}` for IAM callers and for anonymous
+    /// callers under a resource policy: counted on every authorized request, so resolved once.
+    pub allowed_iam: telemetry::Counter,
+    pub allowed_anonymous: telemetry::Counter,
 }
 
 pub struct MethodRuntime {
@@ -107,7 +114,6 @@ impl Gateway {
             None
         };
         Ok(Gateway {
-            region: config.region.clone(),
             apis,
             single,
             metrics,
@@ -118,6 +124,12 @@ impl Gateway {
             verifier: sigv4::Verifier::new(config.region.clone(), "execute-api"),
             sts_verifier: sigv4::Verifier::new(config.region.clone(), "sts"),
             anonymous: Arc::new(iam::Principal::anonymous()),
+            anonymous_context: Arc::new(iam::RequestContext::for_principal(
+                &iam::Principal::anonymous(),
+            )),
+            shared_values: crate::auth::SharedValues {
+                region: config.region.as_str().into(),
+            },
             random: ring::rand::SystemRandom::new(),
         })
     }
@@ -206,6 +218,20 @@ fn compile_api(
             access_log,
             methods,
             unmatched: metrics.route(&deployment.id, &stage.name, "", ""),
+            allowed_iam: metrics.auth_counter(
+                &deployment.id,
+                &stage.name,
+                "AWS_IAM",
+                "allow",
+                "allowed",
+            ),
+            allowed_anonymous: metrics.auth_counter(
+                &deployment.id,
+                &stage.name,
+                "NONE",
+                "allow",
+                "allowed",
+            ),
         });
     }
     let responses_read_request = api.gateway_responses.values().any(|r| {
@@ -220,6 +246,8 @@ fn compile_api(
     });
     Ok(ApiRuntime {
         id: deployment.id.clone(),
+        id_header: http::HeaderValue::try_from(deployment.id.clone())
+            .unwrap_or_else(|_| http::HeaderValue::from_static("invalid")),
         account_id: config.account_id.clone(),
         region: config.region.clone(),
         responses_read_request,

@@ -107,12 +107,8 @@ fn header_value(ctx: &RequestCtx, source: &GatewayHeaderSource) -> Option<String
             let (_, query) = ctx.kept_request.as_ref()?;
             crate::pipeline::params::query_value(query, name)
         }
-        GatewayHeaderSource::RequestPath(name) => ctx
-            .route
-            .as_ref()?
-            .params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone()),
+        GatewayHeaderSource::RequestPath(name) => {
+            ctx.route.as_ref()?.param(name).map(str::to_string)
+        }
     }
 }

@@ -1,8 +1,7 @@
 //! Listeners: the edge endpoint (HTTP/1.1 and HTTP/2, plain or TLS) and the admin endpoint.
 //!
 //! Connection hygiene lives here, not in the pipeline: a client must send its request head within
-//! `header_read_timeout`; a connection with no request in flight and no bytes moving for
-//! `idle_timeout` is closed; TLS handshakes get the same deadline as a request head. On shutdown
+//! `header_read_timeout`; a connection with no request in flight for `idle_timeout` is closed; TLS handshakes get the same deadline as a request head. On shutdown
 //! the listeners stop accepting, every connection is asked to finish its in-flight requests, and
 //! whatever is still open after `shutdown_grace` is dropped.
 
@@ -13,7 +12,6 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use config::ServerSettings;
@@ -22,7 +20,7 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
@@ -74,29 +72,21 @@ pub async fn serve(
     let tracker = TaskTracker::new();
     let settings = Arc::new(settings);
 
-    let edge_gw = gw.clone();
     let edge = tokio::spawn(accept_loop(
         listeners.edge,
         tls,
         settings.clone(),
         stop_rx.clone(),
         tracker.clone(),
-        Arc::new(move |conn: ConnInfo, req: Request<Incoming>| {
-            let gw = edge_gw.clone();
-            Box::pin(async move { services::handle(gw, conn, req).await }) as ResponseFuture
-        }),
+        Handler::Edge(gw.clone()),
     ));
-    let admin_gw = gw.clone();
     let admin = tokio::spawn(accept_loop(
         listeners.admin,
         None,
         settings.clone(),
         stop_rx.clone(),
         tracker.clone(),
-        Arc::new(move |_conn: ConnInfo, req: Request<Incoming>| {
-            let gw = admin_gw.clone();
-            Box::pin(async move { admin::handle(&gw, req).await }) as ResponseFuture
-        }),
+        Handler::Admin(gw.clone()),
     ));
 
     shutdown.await;
@@ -121,8 +111,21 @@ pub async fn serve(
     }
 }
 
-type ResponseFuture = Pin<Box<dyn Future<Output = Response<Body>> + Send>>;
-type Handler = Arc<dyn Fn(ConnInfo, Request<Incoming>) -> ResponseFuture + Send + Sync>;
+/// What a listener serves.
+#[derive(Clone)]
+enum Handler {
+    Edge(Arc<Gateway>),
+    Admin(Arc<Gateway>),
+}
+
+impl Handler {
+    async fn handle(self, conn: ConnInfo, req: Request<Incoming>) -> Response<Body> {
+        match self {
+            Handler::Edge(gw) => services::handle(gw, conn, req).await,
+            Handler::Admin(gw) => admin::handle(&gw, req).await,
+        }
+    }
+}
 
 async fn accept_loop(
     listener: TcpListener,
@@ -145,7 +148,7 @@ async fn accept_loop(
             accepted = listener.accept() => match accepted {
                 Ok((stream, remote)) => {
                     let _ = stream.set_nodelay(true);
-                    let conn = ConnInfo { remote, local, secure: tls.is_some() };
+                    let conn = ConnInfo::new(remote, local, tls.is_some());
                     tracker.spawn(serve_connection(
                         stream,
                         conn,
@@ -197,23 +200,13 @@ async fn serve_connection(
 ) {
     let activity = Arc::new(Activity::new());
     match tls {
-        None => {
-            let io = ActivityIo {
-                inner: stream,
-                activity: activity.clone(),
-            };
-            drive(io, conn, builder, settings, stop, handler, activity).await;
-        }
+        None => drive(stream, conn, builder, settings, stop, handler, activity).await,
         Some(acceptor) => {
             let handshake =
                 tokio::time::timeout(settings.header_read_timeout, acceptor.accept(stream)).await;
             match handshake {
                 Ok(Ok(tls_stream)) => {
-                    let io = ActivityIo {
-                        inner: tls_stream,
-                        activity: activity.clone(),
-                    };
-                    drive(io, conn, builder, settings, stop, handler, activity).await;
+                    drive(tls_stream, conn, builder, settings, stop, handler, activity).await;
                 }
                 Ok(Err(e)) => tracing::debug!(remote = %conn.remote, "TLS handshake failed: {e}"),
                 Err(_) => tracing::debug!(remote = %conn.remote, "TLS handshake timed out"),
@@ -234,9 +227,13 @@ async fn drive<IO>(
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let service_activity = activity.clone();
+    let remote = conn.remote;
     let service = service_fn(move |req: Request<Incoming>| {
         let guard = InFlight::new(service_activity.clone());
-        let fut = handler(conn, req);
+        // Boxed: the request future is large (every phase's state), and hyper would otherwise
+        // move it by value, several times per request.
+        let fut: Pin<Box<dyn Future<Output = Response<Body>> + Send>> =
+            Box::pin(handler.clone().handle(conn.clone(), req));
         async move {
             let response = fut.await;
             drop(guard);
@@ -253,12 +250,12 @@ async fn drive<IO>(
         tokio::select! {
             result = connection.as_mut() => {
                 if let Err(e) = result {
-                    tracing::debug!(remote = %conn.remote, "connection ended: {e}");
+                    tracing::debug!(%remote, "connection ended: {e}");
                 }
                 return;
             }
             () = idle_expired(&activity, settings.idle_timeout), if !draining => {
-                tracing::debug!(remote = %conn.remote, "closing idle connection");
+                tracing::debug!(%remote, "closing idle connection");
                 connection.as_mut().graceful_shutdown();
                 draining = true;
             }
@@ -270,7 +267,11 @@ async fn drive<IO>(
     }
 }
 
-/// When bytes last moved on a connection, and how many requests are in flight on it.
+/// When a connection last finished a request, and how many requests are in flight on it.
+///
+/// Request boundaries are enough for the idle timeout: a slow request head is the header-read
+/// timeout's business, and closing an idle connection is a graceful shutdown, which never cuts a
+/// response body still streaming.
 struct Activity {
     epoch: Instant,
     last_millis: AtomicU64,
@@ -296,8 +297,7 @@ impl Activity {
     }
 }
 
-/// Resolves once the connection has been idle — no request in flight, no bytes moved — for
-/// `idle`.
+/// Resolves once the connection has had no request in flight for `idle`.
 async fn idle_expired(activity: &Activity, idle: Duration) {
     loop {
         let last = activity.last();
@@ -321,64 +321,5 @@ impl Drop for InFlight {
     fn drop(&mut self) {
         self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
         self.0.touch();
-    }
-}
-
-/// An IO stream that records activity for the idle timeout.
-struct ActivityIo<T> {
-    inner: T,
-    activity: Arc<Activity>,
-}
-
-impl<T: AsyncRead + Unpin> AsyncRead for ActivityIo<T> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let before = buf.filled().len();
-        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
-            self.activity.touch();
-        }
-        polled
-    }
-}
-
-impl<T: AsyncWrite + Unpin> AsyncWrite for ActivityIo<T> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
-        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.touch();
-        }
-        polled
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
-        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.touch();
-        }
-        polled
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }

@@ -20,11 +20,34 @@ use smallvec::SmallVec;
 use crate::datetime;
 use crate::principal::{Principal, PrincipalKind};
 
-/// One value of a condition key.
+/// One value of a condition key. Cloning is cheap (the text is shared or static), so callers
+/// can build values once — per principal, per connection, per second — and reuse them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ContextValue {
-    text: Box<str>,
+    text: Text,
     typed: Typed,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Text {
+    Static(&'static str),
+    Shared(std::sync::Arc<str>),
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Text::Static(s) => s,
+            Text::Shared(s) => s,
+        }
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text::Shared(s.into())
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -39,7 +62,7 @@ impl ContextValue {
     /// A plain text value.
     pub fn text_value(text: impl Into<String>) -> ContextValue {
         ContextValue {
-            text: text.into().into_boxed_str(),
+            text: Text::from(text.into()),
             typed: Typed::Text,
         }
     }
@@ -47,7 +70,15 @@ impl ContextValue {
     /// An instant, kept as `aws:CurrentTime` text (`2020-01-01T00:00:00Z`).
     pub fn time(at: time::OffsetDateTime) -> ContextValue {
         ContextValue {
-            text: datetime::format_utc(at).into_boxed_str(),
+            text: Text::from(datetime::format_utc(at)),
+            typed: Typed::Instant(at.unix_timestamp_nanos()),
+        }
+    }
+
+    /// An instant as `aws:EpochTime` text (seconds since the epoch).
+    pub fn epoch_time(at: time::OffsetDateTime) -> ContextValue {
+        ContextValue {
+            text: Text::from(at.unix_timestamp().to_string()),
             typed: Typed::Instant(at.unix_timestamp_nanos()),
         }
     }
@@ -115,7 +146,7 @@ impl From<&String> for ContextValue {
 impl From<IpAddr> for ContextValue {
     fn from(ip: IpAddr) -> Self {
         ContextValue {
-            text: ip.to_string().into_boxed_str(),
+            text: Text::from(ip.to_string()),
             typed: Typed::Ip(ip),
         }
     }
@@ -124,7 +155,7 @@ impl From<IpAddr> for ContextValue {
 impl From<bool> for ContextValue {
     fn from(b: bool) -> Self {
         ContextValue {
-            text: if b { "true" } else { "false" }.into(),
+            text: Text::Static(if b { "true" } else { "false" }),
             typed: Typed::Bool(b),
         }
     }
@@ -250,6 +281,13 @@ impl RequestContext {
         self
     }
 
+    /// Sets a key given in lower case (`aws:sourceip`) to one value: the allocation-free path
+    /// for callers that build their values once and reuse them.
+    pub fn set_lowercase(&mut self, key_lc: &'static str, value: ContextValue) -> &mut Self {
+        debug_assert!(!key_lc.bytes().any(|b| b.is_ascii_uppercase()));
+        self.set_static(key_lc, value)
+    }
+
     /// Sets a well-known key, given lowercased, to one value.
     fn set_static(&mut self, key_lc: &'static str, value: impl Into<ContextValue>) -> &mut Self {
         let value = value.into();
@@ -318,11 +356,7 @@ impl RequestContext {
     /// `aws:CurrentTime` and `aws:EpochTime`, from the caller's clock.
     pub fn set_current_time(&mut self, now: time::OffsetDateTime) -> &mut Self {
         self.set_static("aws:currenttime", ContextValue::time(now));
-        let epoch = ContextValue {
-            text: now.unix_timestamp().to_string().into_boxed_str(),
-            typed: Typed::Instant(now.unix_timestamp_nanos()),
-        };
-        self.set_static("aws:epochtime", epoch)
+        self.set_static("aws:epochtime", ContextValue::epoch_time(now))
     }
 
     /// `aws:SecureTransport`.

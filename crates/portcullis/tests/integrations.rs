@@ -398,3 +398,50 @@ async fn timeouts_and_unreachable_backends() {
         "Internal server error",
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backend_connections_are_pooled_and_renewed() {
+    // Every third response asks to close the connection; the rest keep it alive.
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = counter.clone();
+    let upstream = Upstream::start(move |_r| {
+        let n = seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        async move {
+            let mut response = http::Response::new(Full::new(Bytes::from(format!("answer {n}"))));
+            if n % 3 == 2 {
+                response
+                    .headers_mut()
+                    .insert("connection", http::HeaderValue::from_static("close"));
+            }
+            response
+        }
+    })
+    .await;
+    let ws = Workspace::new();
+    let config = single_api(
+        &ws,
+        PROXY_ALL,
+        &format!("{{backend: \"{}\"}}", upstream.url()),
+    );
+    let server = TestServer::start(ws, &config).await;
+    for n in 0..9 {
+        let r = server.get("/prod/x").await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.text(), format!("answer {n}"));
+    }
+    // Sequential requests share a connection until the backend closes it: 9 requests, 3 closes.
+    assert_eq!(upstream.connections(), 3, "connections are reused");
+
+    // A large body streamed through returns its connection once read to the end.
+    let slow = Upstream::start(|_r| async {
+        http::Response::new(Full::new(Bytes::from(vec![b'x'; 4 * 1024 * 1024])))
+    })
+    .await;
+    let ws = Workspace::new();
+    let config = single_api(&ws, PROXY_ALL, &format!("{{backend: \"{}\"}}", slow.url()));
+    let server = TestServer::start(ws, &config).await;
+    for _ in 0..3 {
+        assert_eq!(server.get("/prod/big").await.body.len(), 4 * 1024 * 1024);
+    }
+    assert_eq!(slow.connections(), 1);
+}

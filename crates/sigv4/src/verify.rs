@@ -443,15 +443,20 @@ mod tests {
         UNIX_EPOCH + Duration::from_secs(1_440_938_160)
     }
 
-    #[test]
-    fn signatures_are_compared_in_constant_time() {
-        let h = vanilla();
-        let req = Request {
+    /// `GET /` with the given headers.
+    fn get_root(headers: &http::HeaderMap) -> Request<'_> {
+        Request {
             method: "GET",
             path: "/",
             query: "",
-            headers: &h,
-        };
+            headers,
+        }
+    }
+
+    #[test]
+    fn signatures_are_compared_in_constant_time() {
+        let h = vanilla();
+        let req = get_root(&h);
         let auth = crate::parse(&req).unwrap().unwrap();
         let v = Verifier::new("us-east-1", "service");
         let before = CT_COMPARISONS.with(std::cell::Cell::get);
@@ -472,12 +477,7 @@ mod tests {
                 .parse()
                 .unwrap(),
         );
-        let req = Request {
-            method: "GET",
-            path: "/",
-            query: "",
-            headers: &h,
-        };
+        let req = get_root(&h);
         let auth = crate::parse(&req).unwrap().unwrap();
         let e = Verifier::new("us-east-1", "service")
             .verify(&auth, &req, b"", SECRET, now())
@@ -495,12 +495,7 @@ mod tests {
                 .parse()
                 .unwrap(),
         );
-        let req = Request {
-            method: "GET",
-            path: "/",
-            query: "",
-            headers: &h,
-        };
+        let req = get_root(&h);
         let auth = crate::parse(&req).unwrap().unwrap();
         Verifier::new("us-east-1", "service")
             .verify(&auth, &req, b"", SECRET, now())
@@ -516,12 +511,7 @@ mod tests {
     #[test]
     fn verify_with_a_caller_derived_key() {
         let h = vanilla();
-        let req = Request {
-            method: "GET",
-            path: "/",
-            query: "",
-            headers: &h,
-        };
+        let req = get_root(&h);
         let auth = crate::parse(&req).unwrap().unwrap();
         let key = SigningKey::derive(SECRET, "20150830", "us-east-1", "service");
         let v = Verifier::new("us-east-1", "service");
@@ -532,12 +522,7 @@ mod tests {
     #[test]
     fn verify_runs_the_precheck() {
         let h = vanilla();
-        let req = Request {
-            method: "GET",
-            path: "/",
-            query: "",
-            headers: &h,
-        };
+        let req = get_root(&h);
         let auth = crate::parse(&req).unwrap().unwrap();
         let v = Verifier::new("us-east-1", "service");
         let late = now() + Duration::from_secs(301);

@@ -11,4 +11,5 @@ pub mod trace;
 
 pub use access_log::{AccessLog, Destination, Sinks, Vars};
 pub use metrics::{Metrics, RouteMetrics};
+pub use prometheus_client::metrics::counter::Counter;
 pub use trace::TraceContext;

@@ -137,6 +137,27 @@ impl Metrics {
         }
     }
 
+    /// A handle on one auth-outcome series, for outcomes counted on every request (the gateway
+    /// resolves the "allowed" ones per stage at deploy time).
+    pub fn auth_counter(
+        &self,
+        api: &str,
+        stage: &str,
+        auth_type: &'static str,
+        outcome: &'static str,
+        reason: &'static str,
+    ) -> Counter {
+        self.auth
+            .get_or_create(&AuthLabels {
+                api: api.to_string(),
+                stage: stage.to_string(),
+                auth_type,
+                outcome,
+                reason,
+            })
+            .clone()
+    }
+
     /// Counts an authentication or authorization outcome. `reason` is a short stable label such
     /// as `missing_token`, `invalid_signature` or `explicit_deny_identity`.
     pub fn auth_outcome(

@@ -6,8 +6,6 @@
 //! in the first 32. Headers come from clients, so parsing is strict and never panics: anything
 //! malformed is ignored and a fresh trace starts.
 
-use std::fmt::Write;
-
 /// A trace as it passes through the gateway.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TraceContext {
@@ -42,24 +40,70 @@ impl TraceContext {
 
     /// `1-xxxxxxxx-yyyyyyyyyyyyyyyyyyyyyyyy`, the value of `$context.xrayTraceId`.
     pub fn xray_root(&self) -> String {
-        let hex = format!("{:032x}", self.trace_id);
-        format!("1-{}-{}", &hex[..8], &hex[8..])
+        let mut buf = [0u8; 35];
+        self.write_root(&mut buf);
+        ascii(&buf)
     }
 
-    /// The `X-Amzn-Trace-Id` value to send downstream, with `span` as the parent.
+    fn write_root(&self, out: &mut [u8; 35]) {
+        let mut hex = [0u8; 32];
+        write_hex(&mut hex, &self.trace_id.to_be_bytes());
+        out[..2].copy_from_slice(b"1-");
+        out[2..10].copy_from_slice(&hex[..8]);
+        out[10] = b'-';
+        out[11..].copy_from_slice(&hex[8..]);
+    }
+
+    /// The `X-Amzn-Trace-Id` value to send downstream, with `span` as the parent. Written into a
+    /// stack buffer: this runs on every proxied request.
     pub fn xray_header(&self, span: u64) -> String {
-        let mut s = format!("Root={};Parent={span:016x}", self.xray_root());
-        if let Some(sampled) = self.sampled {
-            let _ = write!(s, ";Sampled={}", u8::from(sampled));
-        }
-        s
+        // "Root=" 35 ";Parent=" 16 ";Sampled=x"
+        let mut buf = [0u8; 5 + 35 + 8 + 16 + 10];
+        buf[..5].copy_from_slice(b"Root=");
+        let mut root = [0u8; 35];
+        self.write_root(&mut root);
+        buf[5..40].copy_from_slice(&root);
+        buf[40..48].copy_from_slice(b";Parent=");
+        write_hex(&mut buf[48..64], &span.to_be_bytes());
+        let len = match self.sampled {
+            Some(sampled) => {
+                buf[64..73].copy_from_slice(b";Sampled=");
+                buf[73] = if sampled { b'1' } else { b'0' };
+                74
+            }
+            None => 64,
+        };
+        ascii(&buf[..len])
     }
 
     /// The W3C `traceparent` value to send downstream, with `span` as the parent.
     pub fn traceparent(&self, span: u64) -> String {
-        let flags = u8::from(self.sampled.unwrap_or(false));
-        format!("00-{:032x}-{span:016x}-{flags:02x}", self.trace_id)
+        let mut buf = [0u8; 55];
+        buf[..3].copy_from_slice(b"00-");
+        write_hex(&mut buf[3..35], &self.trace_id.to_be_bytes());
+        buf[35] = b'-';
+        write_hex(&mut buf[36..52], &span.to_be_bytes());
+        buf[52..].copy_from_slice(if self.sampled == Some(true) {
+            b"-01"
+        } else {
+            b"-00"
+        });
+        ascii(&buf)
     }
+}
+
+/// Lower-case hex of `bytes` into `out` (which is twice as long).
+fn write_hex(out: &mut [u8], bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(b >> 4)];
+        pair[1] = DIGITS[usize::from(b & 0xf)];
+    }
+}
+
+/// The buffers above hold only ASCII hex digits and punctuation.
+fn ascii(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// A fresh span id for the gateway's hop (never zero, which W3C forbids).

@@ -100,11 +100,11 @@ fuzz_target!(|data: &[u8]| {
     };
     let (parts, ()) = request.into_parts();
     let fixture = fixture();
-    let conn = ConnInfo {
-        remote: "127.0.0.1:1".parse().expect("addr"),
-        local: "127.0.0.1:2".parse().expect("addr"),
-        secure: false,
-    };
+    let conn = ConnInfo::new(
+        "127.0.0.1:1".parse().expect("addr"),
+        "127.0.0.1:2".parse().expect("addr"),
+        false,
+    );
     fixture.runtime.block_on(async {
         let response = handle_parts(
             fixture.gateway.clone(),

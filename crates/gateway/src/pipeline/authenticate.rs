@@ -9,7 +9,7 @@ use std::time::Instant;
 use http::request::Parts;
 use restapi::MethodAuth;
 
-use super::context::{Identity, RequestCtx};
+use super::context::RequestCtx;
 use super::integrate::RequestBody;
 use crate::auth::{self, AuthFailure, Caller};
 use crate::deploy::Gateway;
@@ -41,15 +41,7 @@ pub(crate) async fn authenticate(
         Ok(c) => c,
         Err(failure) => return Err(fail(gw, ctx, started, failure)),
     };
-    let principal = &caller.principal;
-    let id = principal.userid().map(str::to_string);
-    ctx.identity = Identity {
-        caller: id.clone(),
-        user: id,
-        user_arn: Some(principal.arn().to_string()),
-        account_id: Some(principal.account().to_string()),
-        access_key: Some(caller.access_key_id.clone()),
-    };
+    ctx.caller = Some(caller.clone());
     ctx.authenticate.status = Some(200);
     ctx.authenticate.latency = Some(started.elapsed());
     Ok((Some(caller), RequestBody::Buffered(bytes)))

@@ -38,16 +38,16 @@ pub(crate) fn authorize(
     parts: &Parts,
     caller: Option<&Caller>,
 ) -> Result<(), GatewayError> {
-    let Some(route) = ctx.route.clone() else {
+    let Some(route) = ctx.route.as_ref() else {
         return Ok(());
     };
-    let resource_policy = route.api.resource_policy.as_ref();
+    let api = route.api.clone();
+    let resource_policy = api.resource_policy.as_ref();
     if caller.is_none() && resource_policy.is_none() {
         return Ok(());
     }
     let started = Instant::now();
-    let api = &route.api;
-    let stage = route.stage();
+    let stage = &api.stages[route.stage];
     let resource = method_arn(
         &api.region,
         &api.account_id,
@@ -56,13 +56,16 @@ pub(crate) fn authorize(
         parts.method.as_str(),
         &route.resource_request_path,
     );
-    let principal = caller.map_or_else(|| gw.anonymous.clone(), |c| c.principal.clone());
+    let (principal, base) = match caller {
+        Some(c) => (c.principal.clone(), &*c.context),
+        None => (gw.anonymous.clone(), &*gw.anonymous_context),
+    };
     let context = auth::request_context(
-        &principal,
+        base,
         parts,
-        ctx.source_ip,
+        &ctx.source_ip_value,
         ctx.secure,
-        &api.region,
+        &gw.shared_values,
         gw.clock.now(),
     );
     let result = iam::authorize(&AuthzInput {
@@ -79,13 +82,12 @@ pub(crate) fn authorize(
     ctx.authorize.latency = Some(started.elapsed());
     if result.is_allowed() {
         ctx.authorize.status = Some(200);
-        gw.metrics.auth_outcome(
-            &api.id,
-            &stage.name,
-            auth_type,
-            "allow",
-            result.reason().label(),
-        );
+        let allowed = if caller.is_some() {
+            &stage.allowed_iam
+        } else {
+            &stage.allowed_anonymous
+        };
+        allowed.inc();
         return Ok(());
     }
     gw.metrics.auth_outcome(

@@ -18,19 +18,31 @@ use crate::deploy::{ApiRuntime, StageRuntime};
 use crate::error::GatewayError;
 
 /// Where a request landed: always an API and stage; a resource and method once routing matched.
-#[derive(Clone)]
 pub struct Route {
     pub api: Arc<ApiRuntime>,
     pub stage: usize,
     pub resource: Option<usize>,
     pub method: Option<usize>,
-    /// Path parameters, raw (percent-encoded) as they appeared in the request.
-    pub params: Vec<(String, String)>,
-    /// The request path without the stage, e.g. `/pets/7`.
+    /// The request path without the stage (dot segments resolved), e.g. `/pets/7`.
     pub resource_request_path: String,
+    /// Where each path parameter's value sits in `resource_request_path`, in the order of the
+    /// resource template's parameters. Ranges rather than strings: no allocation per parameter.
+    pub params: smallvec::SmallVec<[std::ops::Range<usize>; 4]>,
 }
 
 impl Route {
+    /// A path parameter's value, raw (still percent-encoded) as it appeared in the request.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        let template = &self.resource()?.path;
+        let position = template
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
+            .map(|n| n.strip_suffix('+').unwrap_or(n))
+            .position(|n| n == name)?;
+        let range = self.params.get(position)?.clone();
+        self.resource_request_path.get(range)
+    }
+
     pub fn stage(&self) -> &StageRuntime {
         &self.api.stages[self.stage]
     }
@@ -44,16 +56,6 @@ impl Route {
             .zip(self.method)
             .and_then(|(r, m)| r.methods.get(m))
     }
-}
-
-/// The authenticated caller, as `$context.identity.*` reports it.
-#[derive(Clone, Debug, Default)]
-pub struct Identity {
-    pub caller: Option<String>,
-    pub user: Option<String>,
-    pub user_arn: Option<String>,
-    pub account_id: Option<String>,
-    pub access_key: Option<String>,
 }
 
 /// Outcome of an auth phase for `$context.authenticate.*` / `$context.authorize.*`.
@@ -71,28 +73,59 @@ pub struct IntegrationOutcome {
     pub error: Option<String>,
 }
 
+/// A request id: a v4 UUID, kept as its 36 ASCII characters to spare an allocation.
+#[derive(Clone, Copy)]
+pub struct RequestId([u8; 36]);
+
+impl RequestId {
+    /// A v4 UUID from the thread-local fast generator: request ids need uniqueness, not secrecy,
+    /// and a syscall per request for OS randomness would cost more than the rest of the routing.
+    fn new() -> RequestId {
+        let mut out = [0u8; 36];
+        let uuid = uuid::Builder::from_random_bytes(fastrand::u128(..).to_be_bytes()).into_uuid();
+        uuid.hyphenated().encode_lower(&mut out);
+        RequestId(out)
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("")
+    }
+}
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 pub struct RequestCtx {
     pub started: Instant,
     pub request_time: SystemTime,
-    pub request_id: String,
-    pub extended_request_id: String,
+    pub request_id: RequestId,
+    /// API Gateway's `extendedRequestId`: 10 random bytes, base64 (16 characters).
+    extended_request_id: [u8; 16],
     pub trace: TraceContext,
     /// The gateway's span in the trace; integrations see it as their parent.
     pub span_id: u64,
     pub http_method: http::Method,
-    /// The request path exactly as received, stage included.
-    pub path: String,
+    /// The request URI exactly as received (a cheap clone: `Uri` shares its bytes).
+    pub uri: http::Uri,
     pub protocol: &'static str,
-    pub domain_name: Option<String>,
+    /// The `Host` (or `:authority`) the client named.
+    pub host: Option<HeaderValue>,
     pub source_ip: IpAddr,
+    /// `source_ip` as a header value and as an IAM condition value, made once per connection.
+    pub source_ip_header: HeaderValue,
+    pub source_ip_value: iam::ContextValue,
     pub user_agent: Option<HeaderValue>,
     pub secure: bool,
-    /// The port the client connected to, for `X-Forwarded-Port`.
-    pub local_port: u16,
+    /// The port the client connected to, as a header value for `X-Forwarded-Port`.
+    pub local_port_header: HeaderValue,
     pub route: Option<Route>,
     /// Request headers and raw query, kept only when a gateway response of the API maps them.
     pub kept_request: Option<(http::HeaderMap, String)>,
-    pub identity: Identity,
+    /// The authenticated caller, behind `$context.identity.*`.
+    pub caller: Option<crate::auth::Caller>,
     pub authenticate: PhaseOutcome,
     pub authorize: PhaseOutcome,
     pub integration: IntegrationOutcome,
@@ -113,24 +146,33 @@ impl RequestCtx {
     ) -> RequestCtx {
         let mut ext = [0u8; 10];
         fastrand::fill(&mut ext);
+        let mut extended_request_id = [0u8; 16];
+        let _ =
+            base64::engine::general_purpose::STANDARD.encode_slice(ext, &mut extended_request_id);
+        let host = match parts.uri.authority() {
+            Some(a) => HeaderValue::from_str(a.as_str()).ok(),
+            None => parts.headers.get(http::header::HOST).cloned(),
+        };
         RequestCtx {
             started: Instant::now(),
             request_time,
-            request_id: new_request_id(),
-            extended_request_id: base64::engine::general_purpose::STANDARD.encode(ext),
+            request_id: RequestId::new(),
+            extended_request_id,
             trace,
             span_id: telemetry::trace::new_span_id(),
             http_method: parts.method.clone(),
-            path: parts.uri.path().to_string(),
+            uri: parts.uri.clone(),
             protocol: protocol(parts.version),
-            domain_name: super::route::request_host(parts).map(str::to_string),
+            host,
             source_ip: conn.remote.ip(),
+            source_ip_header: conn.remote_ip_header.clone(),
+            source_ip_value: conn.remote_ip_value.clone(),
             user_agent: parts.headers.get(http::header::USER_AGENT).cloned(),
             secure: conn.secure,
-            local_port: conn.local.port(),
+            local_port_header: conn.local_port_header.clone(),
             route: None,
             kept_request: None,
-            identity: Identity::default(),
+            caller: None,
             authenticate: PhaseOutcome::default(),
             authorize: PhaseOutcome::default(),
             integration: IntegrationOutcome::default(),
@@ -139,6 +181,21 @@ impl RequestCtx {
             response_length: 0,
             response_latency: None,
         }
+    }
+
+    /// The request path exactly as received, stage included.
+    pub fn path(&self) -> &str {
+        self.uri.path()
+    }
+
+    pub fn extended_request_id(&self) -> &str {
+        std::str::from_utf8(&self.extended_request_id).unwrap_or("")
+    }
+
+    /// The host without its port, for `$context.domainName`.
+    pub fn domain_name(&self) -> Option<&str> {
+        let host = self.host.as_ref()?.to_str().ok()?;
+        Some(super::route::strip_port(host))
     }
 
     pub fn stage_variables(&self) -> Option<&std::collections::BTreeMap<String, String>> {
@@ -162,16 +219,6 @@ fn protocol(version: http::Version) -> &'static str {
     }
 }
 
-/// A v4 UUID from the thread-local fast generator: request ids need uniqueness, not secrecy, and
-/// a syscall per request for OS randomness would cost more than the rest of the routing.
-fn new_request_id() -> String {
-    let bytes = fastrand::u128(..).to_be_bytes();
-    uuid::Builder::from_random_bytes(bytes)
-        .into_uuid()
-        .hyphenated()
-        .to_string()
-}
-
 fn millis(d: Duration) -> String {
     d.as_millis().to_string()
 }
@@ -192,15 +239,13 @@ impl telemetry::Vars for RequestCtx {
         Some(match var {
             ContextVar::AccountId => Cow::Borrowed(route?.api.account_id.as_str()),
             ContextVar::ApiId => Cow::Borrowed(route?.api.id.as_str()),
-            ContextVar::DomainName => Cow::Borrowed(self.domain_name.as_deref()?),
-            ContextVar::DomainPrefix => {
-                Cow::Borrowed(self.domain_name.as_deref()?.split('.').next()?)
-            }
-            ContextVar::ExtendedRequestId => Cow::Borrowed(&self.extended_request_id),
+            ContextVar::DomainName => Cow::Borrowed(self.domain_name()?),
+            ContextVar::DomainPrefix => Cow::Borrowed(self.domain_name()?.split('.').next()?),
+            ContextVar::ExtendedRequestId => Cow::Borrowed(self.extended_request_id()),
             ContextVar::HttpMethod => Cow::Borrowed(self.http_method.as_str()),
-            ContextVar::Path => Cow::Borrowed(&self.path),
+            ContextVar::Path => Cow::Borrowed(self.path()),
             ContextVar::Protocol => Cow::Borrowed(self.protocol),
-            ContextVar::RequestId => Cow::Borrowed(&self.request_id),
+            ContextVar::RequestId => Cow::Borrowed(self.request_id.as_str()),
             ContextVar::RequestTime => Cow::Owned(clf_time(self.request_time)),
             ContextVar::RequestTimeEpoch => Cow::Owned(self.epoch_millis().to_string()),
             ContextVar::ResourceId => Cow::Owned(route?.resource()?.id()),
@@ -252,15 +297,15 @@ impl telemetry::Vars for RequestCtx {
 
 impl RequestCtx {
     fn identity_var(&self, v: IdentityVar) -> Option<Cow<'_, str>> {
-        let id = &self.identity;
+        let caller = self.caller.as_ref();
         Some(match v {
-            IdentityVar::SourceIp => Cow::Owned(self.source_ip.to_string()),
+            IdentityVar::SourceIp => Cow::Borrowed(self.source_ip_value.as_str()),
             IdentityVar::UserAgent => Cow::Borrowed(self.user_agent.as_ref()?.to_str().ok()?),
-            IdentityVar::Caller => Cow::Borrowed(id.caller.as_deref()?),
-            IdentityVar::User => Cow::Borrowed(id.user.as_deref()?),
-            IdentityVar::UserArn => Cow::Borrowed(id.user_arn.as_deref()?),
-            IdentityVar::AccountId => Cow::Borrowed(id.account_id.as_deref()?),
-            IdentityVar::AccessKey => Cow::Borrowed(id.access_key.as_deref()?),
+            // API Gateway reports the caller's unique id (`AIDA…`, `AROA…:session`) as both.
+            IdentityVar::Caller | IdentityVar::User => Cow::Borrowed(caller?.principal.userid()?),
+            IdentityVar::UserArn => Cow::Borrowed(caller?.principal.arn()),
+            IdentityVar::AccountId => Cow::Borrowed(caller?.principal.account()),
+            IdentityVar::AccessKey => Cow::Borrowed(&*caller?.access_key_id),
             // Not produced by any feature yet: API keys, Organizations and Cognito identity
             // pools arrive in later releases.
             IdentityVar::ApiKey
@@ -280,10 +325,10 @@ mod tests {
 
     #[test]
     fn request_ids_are_v4_uuids() {
-        let id = new_request_id();
-        let parsed = uuid::Uuid::parse_str(&id).unwrap();
+        let id = RequestId::new();
+        let parsed = uuid::Uuid::parse_str(id.as_str()).unwrap();
         assert_eq!(parsed.get_version_num(), 4);
-        assert_ne!(id, new_request_id());
+        assert_ne!(id.as_str(), RequestId::new().as_str());
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub(crate) fn finish(gw: &Gateway, ctx: &RequestCtx) {
             stage = %stage.name,
             method = %ctx.http_method,
             resource = route.resource().map_or("", |r| r.path.as_str()),
-            path = %ctx.path,
+            path = ctx.path(),
             status = ctx.status,
             integration_status = ctx.integration.status,
             latency_ms = ctx.response_latency.map(|d| d.as_millis() as u64),
@@ -53,15 +53,15 @@ pub(crate) fn error(ctx: &RequestCtx, error: &GatewayError) {
     let spec = error.kind.spec();
     match spec.blame {
         Blame::Internal => tracing::error!(
-            request_id = %ctx.request_id, path = %ctx.path, kind = spec.label,
+            request_id = %ctx.request_id, path = ctx.path(), kind = spec.label,
             detail = error.detail.as_deref(), "{}", error.message
         ),
         Blame::Upstream => tracing::warn!(
-            request_id = %ctx.request_id, path = %ctx.path, kind = spec.label,
+            request_id = %ctx.request_id, path = ctx.path(), kind = spec.label,
             detail = error.detail.as_deref(), "{}", error.message
         ),
         Blame::Client => tracing::debug!(
-            request_id = %ctx.request_id, path = %ctx.path, kind = spec.label,
+            request_id = %ctx.request_id, path = ctx.path(), kind = spec.label,
             detail = error.detail.as_deref(), "{}", error.message
         ),
     }

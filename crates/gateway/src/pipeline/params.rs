@@ -71,8 +71,8 @@ pub fn evaluate(
         MappingSource::Path(name) => ctx
             .route
             .as_ref()
-            .and_then(|r| r.params.iter().find(|(k, _)| k == name))
-            .map(|(_, v)| decode_component(v).into_owned())
+            .and_then(|r| r.param(name))
+            .map(|v| decode_component(v).into_owned())
             .into_iter()
             .collect(),
         MappingSource::Query(name) => query_value(query, name).into_iter().collect(),

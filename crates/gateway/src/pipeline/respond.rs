@@ -25,7 +25,7 @@ static X_AMZN_TRACE_ID: HeaderName = HeaderName::from_static("x-amzn-trace-id");
 
 pub(crate) fn respond(
     gw: Arc<Gateway>,
-    mut ctx: RequestCtx,
+    mut ctx: Box<RequestCtx>,
     result: Result<Response<Body>, GatewayError>,
 ) -> Response<Body> {
     let response = match result {
@@ -39,19 +39,22 @@ pub(crate) fn respond(
     ctx.status = response.status().as_u16();
     ctx.response_latency = Some(ctx.started.elapsed());
     let (mut head, body) = response.into_parts();
-    if let Ok(v) = HeaderValue::from_str(&ctx.request_id) {
+    if let Ok(v) = HeaderValue::from_str(ctx.request_id.as_str()) {
         head.headers.insert(X_AMZN_REQUEST_ID.clone(), v);
     }
-    if let Ok(v) = HeaderValue::from_str(&ctx.extended_request_id) {
+    if let Ok(v) = HeaderValue::from_str(ctx.extended_request_id()) {
         head.headers.insert(X_AMZ_APIGW_ID.clone(), v);
     }
-    if let Ok(v) = HeaderValue::from_str(&format!("Root={}", ctx.trace.xray_root())) {
+    let mut trace = String::with_capacity(40);
+    trace.push_str("Root=");
+    trace.push_str(&ctx.trace.xray_root());
+    if let Ok(v) = HeaderValue::try_from(trace) {
         head.headers.insert(X_AMZN_TRACE_ID.clone(), v);
     }
     let body = LoggedBody {
         inner: body,
         bytes: 0,
-        pending: Some((gw, Box::new(ctx))),
+        pending: Some((gw, ctx)),
     }
     .boxed_unsync();
     Response::from_parts(head, body)

@@ -28,7 +28,7 @@ pub fn request_host(parts: &Parts) -> Option<&str> {
     Some(strip_port(host))
 }
 
-fn strip_port(host: &str) -> &str {
+pub(crate) fn strip_port(host: &str) -> &str {
     if host.starts_with('[') {
         return host.split_inclusive(']').next().unwrap_or(host);
     }
@@ -103,8 +103,8 @@ pub(crate) fn route(gw: &Gateway, ctx: &mut RequestCtx, parts: &Parts) -> Result
         stage,
         resource: None,
         method: None,
-        params: Vec::new(),
         resource_request_path: resource_path.to_string(),
+        params: smallvec::SmallVec::new(),
     };
     let matched = api.router.find(resource_path).and_then(|m| {
         let resource = api.api.resources.get(m.resource)?;
@@ -117,10 +117,16 @@ pub(crate) fn route(gw: &Gateway, ctx: &mut RequestCtx, parts: &Parts) -> Result
                     .iter()
                     .position(|meth| meth.verb == Verb::Any)
             })?;
+        // The router's values are slices of `resource_path`, which `resource_request_path`
+        // copies: keep their positions.
+        let base = resource_path.as_ptr() as usize;
         let params = m
             .params
             .iter()
-            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .map(|(_, v)| {
+                let start = (v.as_ptr() as usize).saturating_sub(base);
+                start..start + v.len()
+            })
             .collect();
         Some((m.resource, method, params))
     });

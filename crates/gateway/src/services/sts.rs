@@ -14,7 +14,6 @@ use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderValue};
 use http::request::Parts;
 use http::{Method, Request, Response, StatusCode};
-use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use iam::{AuthzInput, ParseOptions, Policy, PrincipalKind};
 use sts::StsError;
@@ -23,7 +22,9 @@ use sts::response::AssumedRole;
 use crate::auth::{self, AuthFailure, Caller};
 use crate::body::{Body, full};
 use crate::deploy::Gateway;
+use crate::error::ErrorKind;
 use crate::pipeline::ConnInfo;
+use crate::pipeline::integrate::RequestBody;
 
 /// STS requests are small; anything larger than this is refused unread.
 const MAX_STS_BODY: usize = 64 * 1024;
@@ -65,7 +66,15 @@ pub(crate) async fn handle(
     let started = Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
     let (mut parts, body) = req.into_parts();
-    let result = serve(&gw, &conn, &mut parts, body, &request_id).await;
+    let client = Client {
+        ip: conn.remote.ip(),
+        secure: conn.secure,
+    };
+    // Boxed as `dyn Future + Send` here, where its borrows have concrete lifetimes: proving
+    // `Send` for it from the listener's generic context trips a known rustc limitation.
+    let serving: std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send + '_>> =
+        Box::pin(serve(&gw, client, &mut parts, body, &request_id));
+    let result = serving.await;
     let (status, xml, outcome) = match result {
         Ok((xml, label)) => (200, xml, ("allow", label)),
         Err(e) => {
@@ -115,9 +124,16 @@ fn sts_error(failure: AuthFailure) -> StsError {
     }
 }
 
+/// Where the caller connected from, for the IAM condition keys.
+#[derive(Clone, Copy)]
+struct Client {
+    ip: std::net::IpAddr,
+    secure: bool,
+}
+
 async fn serve(
     gw: &Gateway,
-    conn: &ConnInfo,
+    client: Client,
     parts: &mut Parts,
     body: Incoming,
     request_id: &str,
@@ -148,28 +164,25 @@ async fn serve(
             ))
         }
         sts::StsRequest::AssumeRole(request) => {
-            let xml = assume_role(gw, conn, parts, &caller, &request, request_id).await?;
+            let xml = assume_role(gw, client, parts, &caller, &request, request_id).await?;
             Ok((xml, "assume_role"))
         }
     }
 }
 
 async fn read_body(body: Incoming) -> Result<Bytes, StsError> {
-    let limited = http_body_util::Limited::new(body, MAX_STS_BODY);
-    match limited.collect().await {
-        Ok(c) => Ok(c.to_bytes()),
-        Err(e) if crate::pipeline::integrate::is_length_limit(e.as_ref()) => {
-            Err(StsError::validation("the request body is too large"))
-        }
-        Err(e) => Err(StsError::validation(format!(
-            "cannot read the request body: {e}"
-        ))),
-    }
+    RequestBody::Streaming(body)
+        .collect_limited(MAX_STS_BODY)
+        .await
+        .map_err(|e| match e.kind {
+            ErrorKind::RequestTooLarge => StsError::validation("the request body is too large"),
+            _ => StsError::validation(format!("cannot read the request body: {}", e.message)),
+        })
 }
 
 async fn assume_role(
     gw: &Gateway,
-    conn: &ConnInfo,
+    client: Client,
     parts: &Parts,
     caller: &Caller,
     request: &sts::AssumeRole,
@@ -196,11 +209,11 @@ async fn assume_role(
 
     let now = gw.clock.now();
     let mut context = auth::request_context(
-        principal,
+        &caller.context,
         parts,
-        conn.remote.ip(),
-        conn.secure,
-        &gw.region,
+        &client.ip.into(),
+        client.secure,
+        &gw.shared_values,
         now,
     );
     context.insert("sts:RoleSessionName", request.role_session_name.as_str());

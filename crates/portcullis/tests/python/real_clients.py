@@ -55,7 +55,7 @@ def cli(*args, credentials):
     else:
         env.pop("AWS_SESSION_TOKEN", None)
     out = subprocess.run(
-        ["aws", "--endpoint-url", ENDPOINT, "--output", "json", *args],
+        [sys.executable, "-m", "awscli", "--endpoint-url", ENDPOINT, "--output", "json", *args],
         env=env,
         capture_output=True,
         text=True,

@@ -30,8 +30,10 @@ fn static_value(source: &str) -> Option<&str> {
     source.strip_prefix('\'').and_then(|s| s.strip_suffix('\''))
 }
 
-/// A `context.<var>` or `stageVariables.<name>` source, which every kind of mapping accepts.
+/// A `'static'`, `context.<var>` or `stageVariables.<name>` source, which every kind of mapping
+/// accepts.
 enum Dynamic {
+    Static(String),
     Context(ContextVar),
     Stage(String),
 }
@@ -101,6 +103,7 @@ fn parse_request_source(source: &str) -> Result<MappingSource, String> {
     }
     if let Some(r) = context_or_stage(source) {
         return r.map(|d| match d {
+            Dynamic::Static(s) => MappingSource::Static(s),
             Dynamic::Context(v) => MappingSource::Context(v),
             Dynamic::Stage(s) => MappingSource::StageVariable(s),
         });
@@ -138,41 +141,35 @@ fn header_name(cx: &mut Cx, name: &str, pointer: &str) -> Option<http::HeaderNam
     }
 }
 
-pub(crate) fn response_parameters(
+/// Reads `<prefix><header-name>: <source>` entries, the shape of both integration response and
+/// gateway response header mappings; `parse` reads a source that is not a static value, a
+/// context variable or a stage variable.
+fn header_mappings<S>(
     cx: &mut Cx,
     value: &Value,
     pointer: &str,
-) -> Vec<(http::HeaderName, ResponseSource)> {
+    prefix: &str,
+    common: impl Fn(Dynamic) -> S,
+    parse: impl Fn(&str) -> Result<S, String>,
+) -> Vec<(http::HeaderName, S)> {
     let mut out = Vec::new();
     for (target, source, p) in entries(cx, value, pointer) {
-        let Some(name) = target.strip_prefix("method.response.header.") else {
+        let Some(name) = target.strip_prefix(prefix) else {
             cx.error(
                 &p,
-                format!("invalid response mapping target {target:?}; expected method.response.header.<name>"),
+                format!("invalid mapping target {target:?}; expected {prefix}<name>"),
             );
             continue;
         };
         let Some(name) = header_name(cx, name, &p) else {
             continue;
         };
-        let parsed = if let Some(s) = static_value(source) {
-            Ok(ResponseSource::Static(s.to_string()))
-        } else if let Some(r) = context_or_stage(source) {
-            r.map(|d| match d {
-                Dynamic::Context(v) => ResponseSource::Context(v),
-                Dynamic::Stage(s) => ResponseSource::StageVariable(s),
-            })
-        } else if let Some(h) = source
-            .strip_prefix("integration.response.header.")
-            .or_else(|| source.strip_prefix("integration.response.multivalueheader."))
-        {
-            non_empty(h)
-                .map(ResponseSource::IntegrationHeader)
-                .ok_or_else(|| "empty header name".to_string())
-        } else if source.starts_with("integration.response.body") {
-            Err("mapping from the integration response body is not supported yet".to_string())
-        } else {
-            Err(format!("invalid response mapping source {source:?}"))
+        let parsed = match static_value(source) {
+            Some(s) => Ok(common(Dynamic::Static(s.to_string()))),
+            None => match context_or_stage(source) {
+                Some(r) => r.map(&common),
+                None => parse(source),
+            },
         };
         match parsed {
             Ok(s) => out.push((name, s)),
@@ -182,31 +179,54 @@ pub(crate) fn response_parameters(
     out
 }
 
+pub(crate) fn response_parameters(
+    cx: &mut Cx,
+    value: &Value,
+    pointer: &str,
+) -> Vec<(http::HeaderName, ResponseSource)> {
+    header_mappings(
+        cx,
+        value,
+        pointer,
+        "method.response.header.",
+        |d| match d {
+            Dynamic::Static(s) => ResponseSource::Static(s),
+            Dynamic::Context(v) => ResponseSource::Context(v),
+            Dynamic::Stage(s) => ResponseSource::StageVariable(s),
+        },
+        |source| {
+            if let Some(h) = source
+                .strip_prefix("integration.response.header.")
+                .or_else(|| source.strip_prefix("integration.response.multivalueheader."))
+            {
+                non_empty(h)
+                    .map(ResponseSource::IntegrationHeader)
+                    .ok_or_else(|| "empty header name".to_string())
+            } else if source.starts_with("integration.response.body") {
+                Err("mapping from the integration response body is not supported yet".to_string())
+            } else {
+                Err(format!("invalid response mapping source {source:?}"))
+            }
+        },
+    )
+}
+
 pub(crate) fn gateway_response_parameters(
     cx: &mut Cx,
     value: &Value,
     pointer: &str,
 ) -> Vec<(http::HeaderName, GatewayHeaderSource)> {
-    let mut out = Vec::new();
-    for (target, source, p) in entries(cx, value, pointer) {
-        let Some(name) = target.strip_prefix("gatewayresponse.header.") else {
-            cx.error(
-                &p,
-                format!("invalid gateway response mapping target {target:?}; expected gatewayresponse.header.<name>"),
-            );
-            continue;
-        };
-        let Some(name) = header_name(cx, name, &p) else {
-            continue;
-        };
-        let parsed = if let Some(s) = static_value(source) {
-            Ok(GatewayHeaderSource::Static(s.to_string()))
-        } else if let Some(r) = context_or_stage(source) {
-            r.map(|d| match d {
-                Dynamic::Context(v) => GatewayHeaderSource::Context(v),
-                Dynamic::Stage(s) => GatewayHeaderSource::StageVariable(s),
-            })
-        } else {
+    header_mappings(
+        cx,
+        value,
+        pointer,
+        "gatewayresponse.header.",
+        |d| match d {
+            Dynamic::Static(s) => GatewayHeaderSource::Static(s),
+            Dynamic::Context(v) => GatewayHeaderSource::Context(v),
+            Dynamic::Stage(s) => GatewayHeaderSource::StageVariable(s),
+        },
+        |source| {
             let rest = source
                 .strip_prefix("method.request.")
                 .and_then(|r| r.split_once('.'));
@@ -224,13 +244,8 @@ pub(crate) fn gateway_response_parameters(
                     "invalid gateway response mapping source {source:?}"
                 )),
             }
-        };
-        match parsed {
-            Ok(s) => out.push((name, s)),
-            Err(message) => cx.error(&p, message),
-        }
-    }
-    out
+        },
+    )
 }
 
 #[cfg(test)]

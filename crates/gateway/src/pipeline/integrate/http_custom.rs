@@ -8,11 +8,10 @@
 use http::header::{self, HeaderValue};
 use http::request::Parts;
 use http::{Request, Response};
-use http_body_util::{BodyExt, Limited};
 use restapi::{Integration, Passthrough};
 
 use super::{RequestBody, backend, method_response, render, select_response, template_for, uri};
-use crate::body::{Body, MAX_PAYLOAD, empty, full};
+use crate::body::{Body, MAX_PAYLOAD, empty, full, read_limited};
 use crate::deploy::Gateway;
 use crate::error::{ErrorKind, GatewayError};
 use crate::pipeline::context::RequestCtx;
@@ -87,15 +86,13 @@ pub(crate) async fn invoke(
     let remaining = integration
         .timeout
         .saturating_sub(ctx.integration.latency.unwrap_or_default());
-    let bytes = match tokio::time::timeout(remaining, Limited::new(incoming, MAX_PAYLOAD).collect())
-        .await
-    {
+    let bytes = match tokio::time::timeout(remaining, read_limited(incoming, MAX_PAYLOAD)).await {
         Err(_) => return Err(GatewayError::new(ErrorKind::IntegrationTimeout)),
         Ok(Err(e)) => {
             return Err(GatewayError::new(ErrorKind::IntegrationFailure)
                 .detail(format!("reading the integration response: {e}")));
         }
-        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Ok(bytes)) => bytes,
     };
     let selected = select_response(&integration.responses, status).ok_or_else(|| {
         GatewayError::new(ErrorKind::ApiConfigurationError).detail(format!(

@@ -4,11 +4,10 @@
 use http::header::{self, HeaderValue};
 use http::request::Parts;
 use http::{Request, Response};
-use http_body_util::BodyExt;
 use restapi::Integration;
 
 use super::{RequestBody, backend, uri};
-use crate::body::{Body, BoxError};
+use crate::body::Body;
 use crate::deploy::Gateway;
 use crate::error::GatewayError;
 use crate::pipeline::context::RequestCtx;
@@ -45,11 +44,7 @@ pub(crate) async fn invoke(
     *request.uri_mut() = target;
     *request.headers_mut() = headers;
 
-    let response = backend::call(gw, ctx, integration, request).await?;
-    let (mut head, incoming) = response.into_parts();
-    backend::remap_response_headers(&mut head.headers);
-    let body = incoming
-        .map_err(|e| -> BoxError { Box::new(e) })
-        .boxed_unsync();
-    Ok(Response::from_parts(head, body))
+    let mut response = backend::call(gw, ctx, integration, request).await?;
+    backend::remap_response_headers(response.headers_mut());
+    Ok(response)
 }

@@ -15,19 +15,19 @@ mod uri;
 use bytes::Bytes;
 use http::request::Parts;
 use http::{HeaderMap, Response};
-use http_body_util::{BodyExt, Limited};
+use http_body_util::BodyExt;
 use restapi::{IntegrationKind, IntegrationResponse, ResponseSource, Template};
 use telemetry::Vars;
 
 use super::context::RequestCtx;
-use crate::body::{Body, BoxError, MAX_PAYLOAD, full};
+use crate::body::{Body, Capped, MAX_PAYLOAD, PayloadTooLarge, ReadError, full, read_limited};
 use crate::deploy::Gateway;
 use crate::error::{ErrorKind, GatewayError};
 
 /// A request body on its way to an integration: still streaming from the client, or already read
 /// (when authentication needed its hash).
 pub enum RequestBody {
-    Streaming(Body),
+    Streaming(hyper::body::Incoming),
     Buffered(Bytes),
 }
 
@@ -35,35 +35,26 @@ impl RequestBody {
     /// The body as sent upstream, limited to API Gateway's 10 MB payload.
     pub fn into_body(self) -> Body {
         match self {
-            RequestBody::Streaming(b) => Limited::new(b, MAX_PAYLOAD)
-                .map_err(|e: BoxError| e)
-                .boxed_unsync(),
+            RequestBody::Streaming(b) => Capped::new(b, MAX_PAYLOAD).boxed_unsync(),
             RequestBody::Buffered(b) => full(b),
         }
     }
 
     /// Reads the whole body (at most 10 MB).
     pub async fn collect(self) -> Result<Bytes, GatewayError> {
-        // A plain frame loop rather than `Limited::collect`: the latter's generic error conversion
-        // defeats the compiler's `Send` inference for the request future.
-        let mut body = match self {
+        self.collect_limited(MAX_PAYLOAD).await
+    }
+
+    /// Reads the whole body, refusing it with `RequestTooLarge` past `limit` bytes.
+    pub async fn collect_limited(self, limit: usize) -> Result<Bytes, GatewayError> {
+        let body = match self {
             RequestBody::Buffered(b) => return Ok(b),
             RequestBody::Streaming(b) => b,
         };
-        let mut buf = bytes::BytesMut::new();
-        while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|e| {
-                GatewayError::new(ErrorKind::BadRequest)
-                    .detail(format!("reading the request body: {e}"))
-            })?;
-            if let Ok(data) = frame.into_data() {
-                if buf.len() + data.len() > MAX_PAYLOAD {
-                    return Err(GatewayError::new(ErrorKind::RequestTooLarge));
-                }
-                buf.extend_from_slice(&data);
-            }
-        }
-        Ok(buf.freeze())
+        read_limited(body, limit).await.map_err(|e| match e {
+            ReadError::TooLarge(_) => GatewayError::new(ErrorKind::RequestTooLarge),
+            ReadError::Body(detail) => GatewayError::new(ErrorKind::BadRequest).detail(detail),
+        })
     }
 }
 
@@ -71,7 +62,7 @@ impl RequestBody {
 pub(crate) fn is_length_limit(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut current = Some(error);
     while let Some(e) = current {
-        if e.is::<http_body_util::LengthLimitError>() {
+        if e.is::<PayloadTooLarge>() || e.is::<http_body_util::LengthLimitError>() {
             return true;
         }
         current = e.source();
@@ -85,14 +76,19 @@ pub(crate) async fn integrate(
     parts: Parts,
     body: RequestBody,
 ) -> Result<Response<Body>, GatewayError> {
-    let route = ctx
+    // Hold the API (not the whole route) so `ctx` stays free for the integration to update.
+    let (api, resource, method) = ctx
         .route
-        .clone()
+        .as_ref()
+        .and_then(|r| Some((r.api.clone(), r.resource?, r.method?)))
         .ok_or_else(|| GatewayError::new(ErrorKind::ApiConfigurationError))?;
-    let method = route
-        .method()
-        .ok_or_else(|| GatewayError::new(ErrorKind::ApiConfigurationError))?;
-    let integration = &method.integration;
+    let integration = &api
+        .api
+        .resources
+        .get(resource)
+        .and_then(|r| r.methods.get(method))
+        .ok_or_else(|| GatewayError::new(ErrorKind::ApiConfigurationError))?
+        .integration;
     match integration.kind {
         IntegrationKind::Mock => mock::invoke(ctx, &parts, integration),
         IntegrationKind::HttpProxy => http_proxy::invoke(gw, ctx, parts, body, integration).await,

@@ -51,13 +51,7 @@ fn path_param(
     query: &str,
 ) -> Option<String> {
     let route = ctx.route.as_ref()?;
-    let raw_param = |p: &str| {
-        route
-            .params
-            .iter()
-            .find(|(k, _)| k == p)
-            .map(|(_, v)| v.clone())
-    };
+    let raw_param = |p: &str| route.param(p).map(str::to_string);
     let mapping = integration
         .request_parameters
         .iter()
@@ -104,24 +98,24 @@ pub(crate) fn backend_uri(
         uri.push(if uri.contains('?') { '&' } else { '?' });
         uri.push_str(extra_query);
     }
-    let parsed: http::Uri = uri
-        .parse()
-        .map_err(|e| config_error(format!("invalid endpoint address {uri:?}: {e}")))?;
+    // From the String itself: `Uri` takes its bytes over instead of copying them.
+    let parsed = http::Uri::try_from(uri)
+        .map_err(|e| config_error(format!("invalid endpoint address: {e}")))?;
     match parsed.scheme_str() {
         Some("http" | "https") if parsed.authority().is_some() => Ok(parsed),
-        _ => Err(config_error(format!("invalid endpoint address {uri:?}"))),
+        _ => Err(config_error(format!("invalid endpoint address {parsed}"))),
     }
 }
 
 /// The query string for the backend: `base` (the client's raw query for proxies, empty for
 /// custom integrations) with the `integration.request.querystring.*` mappings applied on top.
-pub(crate) fn mapped_query(
+pub(crate) fn mapped_query<'a>(
     integration: &Integration,
     ctx: &RequestCtx,
     headers: &HeaderMap,
     client_query: &str,
-    base: &str,
-) -> String {
+    base: &'a str,
+) -> std::borrow::Cow<'a, str> {
     let mapped: Vec<(&str, Vec<String>)> = integration
         .request_parameters
         .iter()
@@ -141,7 +135,7 @@ pub(crate) fn mapped_query(
         })
         .collect();
     if mapped.is_empty() {
-        return base.to_string();
+        return std::borrow::Cow::Borrowed(base);
     }
     let mut out: Vec<String> = params::query_pairs(base)
         .filter(|(k, _)| {
@@ -159,7 +153,7 @@ pub(crate) fn mapped_query(
             ));
         }
     }
-    out.join("&")
+    std::borrow::Cow::Owned(out.join("&"))
 }
 
 /// `integration.request.header.*` mappings, evaluated.

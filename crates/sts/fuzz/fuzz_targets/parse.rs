@@ -1,0 +1,19 @@
+//! STS query-protocol parameters arrive from the network: parsing never panics, and any error
+//! renders as a well-formed XML error document.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    match sts::parse(data) {
+        Ok(sts::StsRequest::AssumeRole(r)) => {
+            assert!(r.role_session_name.len() >= 2 && r.role_session_name.len() <= 64);
+        }
+        Ok(sts::StsRequest::GetCallerIdentity) => {}
+        Err(e) => {
+            let xml = sts::response::error(&e, "fuzz");
+            assert!(xml.starts_with("<ErrorResponse"));
+            assert!(!e.message.is_empty());
+        }
+    }
+});
