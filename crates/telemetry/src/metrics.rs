@@ -168,14 +168,7 @@ impl Metrics {
         outcome: &'static str,
         reason: &'static str,
     ) {
-        self.auth
-            .get_or_create(&AuthLabels {
-                api: api.to_string(),
-                stage: stage.to_string(),
-                auth_type,
-                outcome,
-                reason,
-            })
+        self.auth_counter(api, stage, auth_type, outcome, reason)
             .inc();
     }
 

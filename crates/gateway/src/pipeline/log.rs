@@ -8,6 +8,8 @@ use crate::deploy::Gateway;
 use crate::error::{Blame, GatewayError};
 
 pub(crate) fn finish(gw: &Gateway, ctx: &RequestCtx) {
+    // Runs after the response body, outside the request's span: name the request again.
+    let _span = tracing::debug_span!("log", request_id = %ctx.request_id).entered();
     let latency = ctx.response_latency.unwrap_or_default().as_secs_f64();
     let integration = ctx.integration.latency.map(|d| d.as_secs_f64());
     let Some(route) = &ctx.route else {

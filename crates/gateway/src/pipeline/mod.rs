@@ -32,6 +32,7 @@ use http::request::Parts;
 use http::{Request, Response};
 use hyper::body::Incoming;
 use telemetry::TraceContext;
+use tracing::Instrument;
 
 use crate::body::Body;
 use crate::deploy::Gateway;
@@ -94,7 +95,20 @@ pub async fn handle_parts(
     // keeps it until the response body has been sent.
     let mut ctx = Box::new(RequestCtx::new(&parts, &conn, trace, now));
 
-    let result = run(&gw, &mut ctx, parts, body).await;
+    // One span per request and one per phase, at debug level: with the default `info` filter they
+    // are never built (their fields are not even evaluated); `RUST_LOG=portcullis=debug,gateway=debug`
+    // shows every phase with its timing.
+    let span = tracing::debug_span!(
+        "request",
+        request_id = %ctx.request_id,
+        trace_id = %ctx.trace.xray_root(),
+        method = %ctx.http_method,
+        path = ctx.path(),
+    );
+    let result = run(&gw, &mut ctx, parts, body)
+        .instrument(span.clone())
+        .await;
+    let _in_request = span.enter();
     respond::respond(gw, ctx, result)
 }
 
@@ -105,11 +119,16 @@ async fn run(
     mut parts: Parts,
     body: RequestBody,
 ) -> Result<Response<Body>, GatewayError> {
-    limits::check(&parts)?;
-    route::route(gw, ctx, &parts)?;
-    let (caller, body) = authenticate::authenticate(gw, ctx, &mut parts, body).await?;
-    authorize::authorize(gw, ctx, &parts, caller.as_ref())?;
-    integrate::integrate(gw, ctx, parts, body).await
+    tracing::debug_span!("limits").in_scope(|| limits::check(&parts))?;
+    tracing::debug_span!("route").in_scope(|| route::route(gw, ctx, &parts))?;
+    let (caller, body) = authenticate::authenticate(gw, ctx, &mut parts, body)
+        .instrument(tracing::debug_span!("authenticate"))
+        .await?;
+    tracing::debug_span!("authorize")
+        .in_scope(|| authorize::authorize(gw, ctx, &parts, caller.as_ref()))?;
+    integrate::integrate(gw, ctx, parts, body)
+        .instrument(tracing::debug_span!("integrate"))
+        .await
 }
 
 #[cfg(test)]

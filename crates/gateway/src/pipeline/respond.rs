@@ -28,6 +28,7 @@ pub(crate) fn respond(
     mut ctx: Box<RequestCtx>,
     result: Result<Response<Body>, GatewayError>,
 ) -> Response<Body> {
+    let _span = tracing::debug_span!("respond").entered();
     let response = match result {
         Ok(r) => r,
         Err(error) => {
