@@ -224,6 +224,18 @@ impl Fixture {
         self.server.client.request(request).await
     }
 
+    /// `GET /prod/pets` signed by the demo user with the given signing options.
+    pub fn demo_pets(&self, how: &Signing) -> http::Request<http_body_util::Full<bytes::Bytes>> {
+        signed(
+            http::Method::GET,
+            &self.server.url("/prod/pets"),
+            &[],
+            "",
+            &demo(),
+            how,
+        )
+    }
+
     pub async fn get(&self, path: &str, key: &Key) -> TestResponse {
         self.call(http::Method::GET, path, "", key).await
     }

@@ -111,14 +111,7 @@ async fn credential_scope_must_match() {
     let f = Fixture::start().await;
     let mut how = f.signing();
     how.region = "eu-west-1".into();
-    let request = signed(
-        Method::GET,
-        &f.server.url("/prod/pets"),
-        &[],
-        "",
-        &demo(),
-        &how,
-    );
+    let request = f.demo_pets(&how);
     let r = f.server.client.request(request).await;
     assert_error(
         &r,
@@ -129,14 +122,7 @@ async fn credential_scope_must_match() {
 
     let mut how = f.signing();
     how.service = "lambda".into();
-    let request = signed(
-        Method::GET,
-        &f.server.url("/prod/pets"),
-        &[],
-        "",
-        &demo(),
-        &how,
-    );
+    let request = f.demo_pets(&how);
     let r = f.server.client.request(request).await;
     assert_error(
         &r,
@@ -150,16 +136,7 @@ async fn credential_scope_must_match() {
 async fn clock_skew_and_presigned_expiry() {
     let f = Fixture::start().await;
     let signed_at = f.now();
-    let request = || {
-        signed(
-            Method::GET,
-            &f.server.url("/prod/pets"),
-            &[],
-            "",
-            &demo(),
-            &testkit::signer::Signing::execute_api(signed_at),
-        )
-    };
+    let request = || f.demo_pets(&testkit::signer::Signing::execute_api(signed_at));
     // Exactly five minutes late is still fine; more is not.
     f.clock.advance(SKEW);
     assert_eq!(f.server.client.request(request()).await.status, 200);
@@ -187,32 +164,14 @@ async fn clock_skew_and_presigned_expiry() {
     f.clock.set(signed_at);
     let mut how = testkit::signer::Signing::execute_api(signed_at);
     how.presign = Some(Duration::from_secs(60));
-    let url = signed(
-        Method::GET,
-        &f.server.url("/prod/pets"),
-        &[],
-        "",
-        &demo(),
-        &how,
-    )
-    .uri()
-    .to_string();
+    let url = f.demo_pets(&how).uri().to_string();
     assert_eq!(f.server.client.get(&url).await.status, 200);
     f.clock.advance(Duration::from_secs(61));
     let r = f.server.client.get(&url).await;
     assert_refused(&r, "InvalidSignatureException", "Signature expired: ");
     // Presigned URLs may last a week at most.
     how.presign = Some(Duration::from_secs(604_801));
-    let url = signed(
-        Method::GET,
-        &f.server.url("/prod/pets"),
-        &[],
-        "",
-        &demo(),
-        &how,
-    )
-    .uri()
-    .to_string();
+    let url = f.demo_pets(&how).uri().to_string();
     let r = f.server.client.get(&url).await;
     assert_refused(
         &r,
