@@ -84,6 +84,10 @@ define_scenarios() {
     # a SigV4 signature is only valid for five minutes around its X-Amz-Date.
     add_scenario portcullis-iam "http://127.0.0.1:$PC1_PORT/prod/iam/bench" sign: portcullis-1w \
         "Portcullis http_proxy behind AWS_IAM: SigV4 verification and IAM policy evaluation, 1 worker"
+    # The same signed request to the same kind of route with auth off: what portcullis-iam costs
+    # beyond it is exactly the authenticate and authorize phases ("sign:off": signed, not checked).
+    add_scenario portcullis-iam-off "http://127.0.0.1:$PC1_PORT/prod/open/bench" sign:off portcullis-1w \
+        "Portcullis http_proxy, the same signed request with auth off, 1 worker"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -261,6 +265,12 @@ paths:
         type: http_proxy
         httpMethod: ANY
         uri: "${stageVariables.backend}/{proxy}"
+  /open/{proxy+}:
+    x-amazon-apigateway-any-method:
+      x-amazon-apigateway-integration:
+        type: http_proxy
+        httpMethod: ANY
+        uri: "${stageVariables.backend}/{proxy}"
 EOF
     local name port admin server
     for name in 1w default; do
@@ -380,7 +390,7 @@ wrk_script_for() { # scenario-name lua [url] -> path of the combined script
     local name=$1 lua=$2 url=${3:-} path="$OUT/lua/$1.lua"
     mkdir -p "$OUT/lua"
     {
-        if [[ $lua == sign: ]]; then
+        if [[ $lua == sign:* ]]; then
             python3 "$BENCH_DIR/sign.py" "$url" "$BENCH_ACCESS_KEY" "$BENCH_SECRET" ||
                 die "scenario $name: cannot sign its request (see bench/sign.py)"
         elif [[ $lua != - ]]; then

@@ -20,6 +20,9 @@ THROUGHPUT_TARGET = 1.0  # Portcullis http_proxy rps / nginx proxy rps
 ADDED_P99_TARGET_MS = 1.0  # Portcullis p99 - direct p99, at 64 connections
 TARGET_CONNECTIONS = 64
 PORTCULLIS_PROXY_PATHS = ["portcullis-1w", "portcullis-default"]
+# The AWS_IAM issue: the signed route against the same route and request with auth off, same
+# server (portcullis-1w, the unsigned request to the catch-all route, when that was not run).
+IAM_PATH, IAM_BASELINES, IAM_TARGET = "portcullis-iam", ["portcullis-iam-off", "portcullis-1w"], 0.85
 NOISY_PCT = 10.0  # median share of the machine used by other work above which latency is flagged
 DIRECT = "direct"
 NGINX = "nginx-proxy"
@@ -278,6 +281,19 @@ def main():
             )
             targets.append({"target": f"added p99 ≤ {ADDED_P99_TARGET_MS} ms", "path": name, "value": a, "met": ok})
             w(f"- Added p99 ≤ {ADDED_P99_TARGET_MS:.0f} ms at {TARGET_CONNECTIONS} connections{note}, {label}: **{'MET' if ok else 'MISSED'}** — {detail}")
+    iam = summary.get(IAM_PATH)
+    baseline = next((b for b in IAM_BASELINES if b in summary), None)
+    if iam and baseline:
+        plain = summary[baseline]
+        r = iam["rps"] / plain["rps"]
+        by_round = " / ".join(f"{a / b:.2f}" for a, b in zip(iam["rps_rounds"], plain["rps_rounds"]))
+        ok = r >= IAM_TARGET
+        targets.append({"target": f"AWS_IAM throughput ≥ {IAM_TARGET}× without auth", "path": IAM_PATH, "value": r, "met": ok})
+        w(
+            f"- AWS_IAM route throughput ≥ {IAM_TARGET:.2f}× the same proxy without auth ({baseline}): "
+            f"**{'MET' if ok else 'MISSED'}** — {r:.2f}× (rounds {by_round}); CPU per request "
+            f"{iam['proxy_cpu_us_per_req']:.1f} vs {plain['proxy_cpu_us_per_req']:.1f} µs"
+        )
     if nginx and direct:
         w(
             f"- For reference, nginx proxy: {nginx['rps_vs_direct']:.2f}× direct, added p99 "

@@ -9,8 +9,8 @@
 //! The cache is sharded (one `Mutex<HashMap>` per shard, chosen by a keyed hash), bounded, and
 //! evicts an arbitrary entry of a full shard — keys are cheap to rebuild, and a day's working set is
 //! small, so nothing cleverer pays for itself. An entry remembers the full tuple it was derived
-//! from and is only returned when the tuple matches (the secret compared in constant time), so a
-//! hash collision can never hand out another secret's key.
+//! from and is only returned when the tuple matches, so a hash collision can never hand out another
+//! secret's key.
 
 use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
@@ -20,7 +20,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use ring::hmac;
-use subtle::ConstantTimeEq;
 
 use crate::ALGORITHM_TERMINATOR;
 
@@ -94,8 +93,12 @@ struct Entry {
 
 impl Entry {
     fn matches(&self, secret: &str, date: &str, region: &str, service: &str) -> bool {
-        let same_secret: bool = self.secret.as_bytes().ct_eq(secret.as_bytes()).into();
-        same_secret && *self.date == *date && *self.region == *region && *self.service == *service
+        // A plain comparison is enough: both secrets are the server's own (the caller looked the
+        // secret up by access key), so its timing tells a client nothing it could steer or use.
+        *self.secret == *secret
+            && *self.date == *date
+            && *self.region == *region
+            && *self.service == *service
     }
 }
 

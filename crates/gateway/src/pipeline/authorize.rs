@@ -29,7 +29,22 @@ pub(crate) fn method_arn(
     path: &str,
 ) -> String {
     let path = path.strip_prefix('/').unwrap_or(path);
-    format!("arn:aws:execute-api:{region}:{account}:{api}/{stage}/{method}/{path}")
+    // `concat` sizes the string once; `format!` costs about as much again on every request.
+    [
+        "arn:aws:execute-api:",
+        region,
+        ":",
+        account,
+        ":",
+        api,
+        "/",
+        stage,
+        "/",
+        method,
+        "/",
+        path,
+    ]
+    .concat()
 }
 
 pub(crate) fn authorize(
