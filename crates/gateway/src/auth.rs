@@ -75,6 +75,7 @@ pub struct Caller {
 }
 
 /// A resolved access key: who it belongs to and the secret that signs with it.
+#[derive(Clone)]
 struct ResolvedKey {
     caller: Caller,
     secret: iam::Secret,
@@ -83,10 +84,7 @@ struct ResolvedKey {
 /// A temporary credential, compiled for the request path.
 struct Session {
     credentials: SessionCredentials,
-    principal: Arc<Principal>,
-    policies: Arc<PolicySet>,
-    session_policies: Option<Arc<PolicySet>>,
-    context: Arc<iam::RequestContext>,
+    key: ResolvedKey,
 }
 
 /// Sessions kept in memory so that a request signed with temporary credentials does not read
@@ -98,17 +96,32 @@ pub(crate) struct Credentials {
     directory: Arc<Directory>,
     store: Arc<dyn Store>,
     sessions: RwLock<HashMap<String, Arc<Session>>>,
-    /// Condition keys per long-term access key, built on first use.
-    key_contexts: RwLock<HashMap<String, Arc<iam::RequestContext>>>,
+    /// Every long-term access key resolved ahead (caller, condition keys, secret), so that a
+    /// request only bumps reference counts.
+    long_term: HashMap<String, ResolvedKey>,
 }
 
 impl Credentials {
     pub(crate) fn new(directory: Arc<Directory>, store: Arc<dyn Store>) -> Credentials {
+        let long_term = directory
+            .access_keys()
+            .map(|(id, entry)| {
+                let caller = Caller {
+                    principal: entry.principal().clone(),
+                    access_key_id: id.into(),
+                    policies: entry.policies().clone(),
+                    session_policies: None,
+                    context: Arc::new(iam::RequestContext::for_principal(entry.principal())),
+                };
+                let secret = entry.secret().clone();
+                (id.to_string(), ResolvedKey { caller, secret })
+            })
+            .collect();
         Credentials {
             directory,
             store,
             sessions: RwLock::new(HashMap::new()),
-            key_contexts: RwLock::new(HashMap::new()),
+            long_term,
         }
     }
 
@@ -122,21 +135,12 @@ impl Credentials {
         token: Option<&str>,
         now: SystemTime,
     ) -> Result<ResolvedKey, AuthFailure> {
-        if let Some(entry) = self.directory.access_key(key_id) {
+        if let Some(resolved) = self.long_term.get(key_id) {
             // Long-term keys never come with a session token.
             if token.is_some() {
                 return Err(AuthFailure::UnrecognizedClient);
             }
-            return Ok(ResolvedKey {
-                caller: Caller {
-                    principal: entry.principal().clone(),
-                    access_key_id: key_id.into(),
-                    policies: entry.policies().clone(),
-                    session_policies: None,
-                    context: self.key_context(key_id, entry.principal()),
-                },
-                secret: entry.secret().clone(),
-            });
+            return Ok(resolved.clone());
         }
         let token = token.ok_or(AuthFailure::UnrecognizedClient)?;
         let session = self
@@ -150,32 +154,7 @@ impl Credentials {
         if now >= session.credentials.expiration {
             return Err(AuthFailure::ExpiredToken);
         }
-        Ok(ResolvedKey {
-            caller: Caller {
-                principal: session.principal.clone(),
-                access_key_id: key_id.into(),
-                policies: session.policies.clone(),
-                session_policies: session.session_policies.clone(),
-                context: session.context.clone(),
-            },
-            secret: iam::Secret::new(session.credentials.secret_access_key.clone()),
-        })
-    }
-
-    fn key_context(&self, key_id: &str, principal: &Principal) -> Arc<iam::RequestContext> {
-        if let Some(c) = self
-            .key_contexts
-            .read()
-            .ok()
-            .and_then(|m| m.get(key_id).cloned())
-        {
-            return c;
-        }
-        let context = Arc::new(iam::RequestContext::for_principal(principal));
-        if let Ok(mut map) = self.key_contexts.write() {
-            map.insert(key_id.to_string(), context.clone());
-        }
-        context
+        Ok(session.key.clone())
     }
 
     async fn session(&self, key_id: &str) -> Result<Option<Arc<Session>>, AuthFailure> {
@@ -212,13 +191,17 @@ impl Credentials {
             },
         };
         let principal = role.session_principal(&credentials.session_name);
-        let session = Arc::new(Session {
-            context: Arc::new(iam::RequestContext::for_principal(&principal)),
-            principal: Arc::new(principal),
-            policies: role.policies().clone(),
-            session_policies,
-            credentials,
-        });
+        let key = ResolvedKey {
+            caller: Caller {
+                context: Arc::new(iam::RequestContext::for_principal(&principal)),
+                principal: Arc::new(principal),
+                access_key_id: key_id.into(),
+                policies: role.policies().clone(),
+                session_policies,
+            },
+            secret: iam::Secret::new(credentials.secret_access_key.clone()),
+        };
+        let session = Arc::new(Session { credentials, key });
         if let Ok(mut map) = self.sessions.write() {
             if map.len() >= SESSION_CACHE_ENTRIES {
                 map.clear();

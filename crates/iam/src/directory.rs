@@ -523,6 +523,11 @@ impl Directory {
         self.keys.get(key_id)
     }
 
+    /// Every long-term access key, by id.
+    pub fn access_keys(&self) -> impl Iterator<Item = (&str, &KeyEntry)> {
+        self.keys.iter().map(|(id, entry)| (id.as_str(), entry))
+    }
+
     /// A user by ARN, or by name in the own account.
     pub fn user(&self, arn_or_name: &str) -> Option<&User> {
         self.users.get(arn_or_name).or_else(|| {

@@ -124,6 +124,7 @@ pub struct Policy {
     pub(crate) kind: PolicyKind,
     pub(crate) statements: Vec<Statement>,
     pub(crate) index: ActionIndex<u32>,
+    reads_request_context: bool,
 }
 
 impl Policy {
@@ -153,13 +154,30 @@ impl Policy {
             index.insert(&s.action, u32::try_from(i).unwrap_or(u32::MAX));
         }
         index.finish();
+        // Only conditions and policy variables read the request context (variables may name
+        // any key, so any `${` in a resource counts).
+        let reads_request_context = statements.iter().any(|s| {
+            !s.conditions.is_empty()
+                || (version.substitutes_variables()
+                    && s.resource
+                        .as_ref()
+                        .is_some_and(|r| r.patterns.iter().any(|p| p.raw.contains("${"))))
+        });
         Policy {
             version,
             id,
             kind,
             statements,
             index,
+            reads_request_context,
         }
+    }
+
+    /// Whether evaluating the policy can read the request context: false when no statement has
+    /// a condition or a policy variable, so a caller may skip building the context's
+    /// request-dependent keys.
+    pub fn reads_request_context(&self) -> bool {
+        self.reads_request_context
     }
 
     /// The `Version` element (absent reads as 2008-10-17).

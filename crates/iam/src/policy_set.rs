@@ -53,6 +53,7 @@ pub(crate) struct StmtRef {
 pub struct PolicySet {
     policies: Vec<NamedPolicy>,
     pub(crate) index: ActionIndex<StmtRef>,
+    reads_request_context: bool,
 }
 
 impl PolicySet {
@@ -70,7 +71,12 @@ impl PolicySet {
             }
         }
         index.finish();
-        PolicySet { policies, index }
+        let reads_request_context = policies.iter().any(|p| p.policy().reads_request_context());
+        PolicySet {
+            policies,
+            index,
+            reads_request_context,
+        }
     }
 
     /// A set with no policies: it allows nothing.
@@ -92,10 +98,46 @@ impl PolicySet {
     pub fn is_empty(&self) -> bool {
         self.policies.is_empty()
     }
+
+    /// Whether any policy of the set can read the request context (see
+    /// [`Policy::reads_request_context`]).
+    pub fn reads_request_context(&self) -> bool {
+        self.reads_request_context
+    }
 }
 
 impl FromIterator<NamedPolicy> for PolicySet {
     fn from_iter<T: IntoIterator<Item = NamedPolicy>>(iter: T) -> Self {
         PolicySet::new(iter)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ParseOptions;
+
+    fn set(policies: &[&str]) -> PolicySet {
+        policies
+            .iter()
+            .map(|text| {
+                let policy = Policy::from_json_str(text, &ParseOptions::identity()).unwrap();
+                NamedPolicy::new("p", policy)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn only_conditions_and_variables_read_the_request_context() {
+        let plain = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"*"}}"#;
+        let condition = r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}}"#;
+        let variable = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","NotResource":"arn:aws:execute-api:*:*:*/*/GET/${aws:SourceIp}"}}"#;
+        // Version 2008 takes `${` literally: nothing to read.
+        let literal = r#"{"Version":"2008-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"arn:aws:execute-api:*:*:*/*/GET/${aws:SourceIp}"}}"#;
+        assert!(!set(&[plain]).reads_request_context());
+        assert!(!set(&[plain, literal]).reads_request_context());
+        assert!(set(&[plain, condition]).reads_request_context());
+        assert!(set(&[variable]).reads_request_context());
+        assert!(!PolicySet::empty().reads_request_context());
     }
 }

@@ -6,6 +6,7 @@
 //! denial is logged with the engine's explanation (which statements decided; never the policy
 //! contents) and counted by reason.
 
+use std::borrow::Cow;
 use std::time::Instant;
 
 use http::request::Parts;
@@ -75,14 +76,26 @@ pub(crate) fn authorize(
         Some(c) => (c.principal.clone(), &*c.context),
         None => (gw.anonymous.clone(), &*gw.anonymous_context),
     };
-    let context = auth::request_context(
-        base,
-        parts,
-        &ctx.source_ip_value,
-        ctx.secure,
-        &gw.shared_values,
-        gw.clock.now(),
-    );
+    // The request's own keys (source IP, time, user agent…) are only built when a condition or
+    // a policy variable could read them: most policies have neither.
+    let reads_context = caller.is_some_and(|c| {
+        c.policies.reads_request_context()
+            || c.session_policies
+                .as_ref()
+                .is_some_and(|p| p.reads_request_context())
+    }) || resource_policy.is_some_and(|p| p.policy().reads_request_context());
+    let context = if reads_context {
+        Cow::Owned(auth::request_context(
+            base,
+            parts,
+            &ctx.source_ip_value,
+            ctx.secure,
+            &gw.shared_values,
+            gw.clock.now(),
+        ))
+    } else {
+        Cow::Borrowed(base)
+    };
     let result = iam::authorize(&AuthzInput {
         principal: &principal,
         action: INVOKE,

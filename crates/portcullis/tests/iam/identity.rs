@@ -247,3 +247,74 @@ async fn decisions_are_measured_and_logged() {
     assert_eq!(lines[2]["caller"], "-");
     let _ = Signing::execute_api(f.now());
 }
+
+/// On an API without a resource policy, the request's own condition keys are built only for
+/// identity policies that read them: those still see the source IP and user agent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identity_policy_conditions_see_the_request_without_a_resource_policy() {
+    let upstream = Upstream::echo().await;
+    let ws = Workspace::new();
+    ws.write(
+        "api.yaml",
+        r#"openapi: 3.0.1
+info: {title: conditions, version: "1"}
+paths:
+  /pets:
+    get:
+      x-amazon-apigateway-auth: {type: AWS_IAM}
+      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "${stageVariables.backend}/echo"}
+"#,
+    );
+    let config = format!(
+        r#"account_id: "{ACCOUNT}"
+apis:
+  - id: condapi001
+    openapi: api.yaml
+    stages: {{prod: {{variables: {{backend: "{}"}}}}}}
+iam:
+  policies:
+    FromLoopbackWithOurAgent:
+      Version: "2012-10-17"
+      Statement:
+        Effect: Allow
+        Action: execute-api:Invoke
+        Resource: "*"
+        Condition:
+          IpAddress: {{"aws:SourceIp": "127.0.0.0/8"}}
+          StringLike: {{"aws:UserAgent": "allowed/*"}}
+  users:
+    - name: demo
+      access_keys: [{{id: AKIAIOSFODNN7EXAMPLE, secret: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}}]
+      policies: [FromLoopbackWithOurAgent]
+"#,
+        upstream.url()
+    );
+    let server = TestServer::start(ws, &config).await;
+    let signing = Signing::execute_api(std::time::SystemTime::now());
+    let call = |agent: Option<&'static str>| {
+        let headers: Vec<(&str, &str)> = agent.map(|a| ("user-agent", a)).into_iter().collect();
+        let request = signed(
+            Method::GET,
+            &server.url("/prod/pets"),
+            &headers,
+            "",
+            &demo(),
+            &signing,
+        );
+        server.client.request(request)
+    };
+    let r = call(Some("allowed/1.0")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let denial = format!(
+        "User: arn:aws:iam::{ACCOUNT}:user/demo is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:********9012:condapi001/prod/GET/pets"
+    );
+    for agent in [Some("other/1.0"), None] {
+        let r = call(agent).await;
+        assert_eq!(r.status, 403, "{agent:?}: {}", r.text());
+        assert!(
+            r.json()["Message"].as_str().unwrap().starts_with(&denial),
+            "{}",
+            r.text()
+        );
+    }
+}
