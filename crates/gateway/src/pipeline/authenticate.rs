@@ -1,5 +1,6 @@
-//! Phase: authenticate. For `AWS_IAM` methods, verifies the request's SigV4 signature and finds
-//! the caller; other methods pass through untouched (their bodies keep streaming).
+//! Phase: authenticate. For `AWS_IAM` methods, verifies the request's SigV4 signature and records
+//! the caller in the request context; other methods pass through untouched (their bodies keep
+//! streaming).
 //!
 //! The body of a signed request is read here (at most 10 MB) because its hash is part of the
 //! signature; the integration then gets the bytes that were verified.
@@ -11,7 +12,7 @@ use restapi::MethodAuth;
 
 use super::context::RequestCtx;
 use super::integrate::RequestBody;
-use crate::auth::{self, AuthFailure, Caller};
+use crate::auth::{self, AuthFailure};
 use crate::deploy::Gateway;
 use crate::error::{ErrorKind, GatewayError};
 
@@ -20,14 +21,14 @@ pub(crate) async fn authenticate(
     ctx: &mut RequestCtx,
     parts: &mut Parts,
     body: RequestBody,
-) -> Result<(Option<Caller>, RequestBody), GatewayError> {
+) -> Result<RequestBody, GatewayError> {
     let iam = ctx
         .route
         .as_ref()
         .and_then(|r| r.method())
         .is_some_and(|m| m.auth == MethodAuth::AwsIam);
     if !iam {
-        return Ok((None, body));
+        return Ok(body);
     }
     let started = Instant::now();
     auth::ensure_host_header(parts);
@@ -41,10 +42,10 @@ pub(crate) async fn authenticate(
         Ok(c) => c,
         Err(failure) => return Err(fail(gw, ctx, started, failure)),
     };
-    ctx.caller = Some(caller.clone());
+    ctx.caller = Some(caller);
     ctx.authenticate.status = Some(200);
     ctx.authenticate.latency = Some(started.elapsed());
-    Ok((Some(caller), RequestBody::Buffered(bytes)))
+    Ok(RequestBody::Buffered(bytes))
 }
 
 fn fail(

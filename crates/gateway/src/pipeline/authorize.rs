@@ -13,7 +13,7 @@ use http::request::Parts;
 use iam::{AuthzInput, mask_account};
 
 use super::context::RequestCtx;
-use crate::auth::{self, Caller};
+use crate::auth;
 use crate::deploy::Gateway;
 use crate::error::{ErrorKind, GatewayError};
 
@@ -52,11 +52,14 @@ pub(crate) fn authorize(
     gw: &Gateway,
     ctx: &mut RequestCtx,
     parts: &Parts,
-    caller: Option<&Caller>,
 ) -> Result<(), GatewayError> {
     let Some(route) = ctx.route.as_ref() else {
         return Ok(());
     };
+    // Held (reference counts only) rather than borrowed, so that `ctx` stays free for the
+    // phase's own fields.
+    let caller = ctx.caller.clone();
+    let caller = caller.as_ref();
     let api = route.api.clone();
     let resource_policy = api.resource_policy.as_ref();
     if caller.is_none() && resource_policy.is_none() {

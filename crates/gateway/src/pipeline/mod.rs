@@ -134,12 +134,11 @@ async fn run(
 ) -> Result<Response<Body>, GatewayError> {
     tracing::debug_span!("limits").in_scope(|| limits::check(&parts))?;
     tracing::debug_span!("route").in_scope(|| route::route(gw, ctx, &parts))?;
-    let (caller, body) = in_span!(
+    let body = in_span!(
         tracing::debug_span!("authenticate"),
         authenticate::authenticate(gw, ctx, &mut parts, body)
     )?;
-    tracing::debug_span!("authorize")
-        .in_scope(|| authorize::authorize(gw, ctx, &parts, caller.as_ref()))?;
+    tracing::debug_span!("authorize").in_scope(|| authorize::authorize(gw, ctx, &parts))?;
     in_span!(
         tracing::debug_span!("integrate"),
         integrate::integrate(gw, ctx, parts, body)
