@@ -54,6 +54,9 @@ pub(crate) struct ServerEntry {
     #[serde(default, deserialize_with = "duration_opt")]
     pub shutdown_grace: Option<Duration>,
     pub worker_threads: Option<usize>,
+    #[serde(default, deserialize_with = "duration_opt")]
+    pub body_read_timeout: Option<Duration>,
+    pub allow_unsigned_payload: Option<bool>,
 }
 
 fn duration_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {

@@ -74,6 +74,12 @@ pub struct ServerSettings {
     pub shutdown_grace: Duration,
     /// Tokio worker threads; `None` means one per CPU.
     pub worker_threads: Option<usize>,
+    /// Longest time a client may take to send a request body, from the moment its head arrived.
+    /// API Gateway's integration timeout is 29 s, so a body slower than that can never succeed.
+    pub body_read_timeout: Duration,
+    /// Accept SigV4 requests that sign `UNSIGNED-PAYLOAD` with a non-empty body (which leaves the
+    /// body outside the signature). Off, as API Gateway.
+    pub allow_unsigned_payload: bool,
 }
 
 impl Default for ServerSettings {
@@ -83,6 +89,8 @@ impl Default for ServerSettings {
             idle_timeout: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(30),
             worker_threads: None,
+            body_read_timeout: Duration::from_secs(10),
+            allow_unsigned_payload: false,
         }
     }
 }

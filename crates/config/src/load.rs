@@ -312,6 +312,19 @@ impl Loader {
         if let Some(d) = entry.shutdown_grace {
             settings.shutdown_grace = d;
         }
+        if let Some(d) = entry.body_read_timeout {
+            if d.is_zero() {
+                self.error(
+                    "/server/body_read_timeout",
+                    "body_read_timeout must be more than zero",
+                );
+            } else {
+                settings.body_read_timeout = d;
+            }
+        }
+        if let Some(allow) = entry.allow_unsigned_payload {
+            settings.allow_unsigned_payload = allow;
+        }
         if let Some(n) = entry.worker_threads {
             if n == 0 {
                 self.error(

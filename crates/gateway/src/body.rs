@@ -1,5 +1,7 @@
 //! The body type every response (and every proxied request) uses, and the payload limit.
 
+use std::future::Future;
+
 use bytes::Bytes;
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Empty, Full};
@@ -30,22 +32,43 @@ pub fn empty() -> Body {
 #[error("the payload exceeds {0} bytes")]
 pub struct PayloadTooLarge(pub usize);
 
-/// A streaming request body cut off at a size limit. Hand-written rather than
-/// `http_body_util::Limited`: that adapter's generic error conversion defeats the compiler's
-/// `Send` inference for the request future.
+/// The error a [`Capped`] body fails with when the client has not sent it all by its deadline.
+#[derive(Debug, thiserror::Error)]
+#[error("the client did not send the request body in time")]
+pub struct BodyTimeout;
+
+/// A streaming request body cut off at a size limit and at a deadline (`server.body_read_timeout`
+/// after the request head arrived), so a client that declares a body and trickles it cannot hold
+/// a connection and a request slot. Hand-written rather than `http_body_util::Limited`: that
+/// adapter's generic error conversion defeats the compiler's `Send` inference for the request
+/// future; and the timer is only armed the first time the client makes us wait, so a body that is
+/// already there (or empty) costs no timer.
 pub struct Capped {
     inner: hyper::body::Incoming,
     limit: usize,
     seen: usize,
+    deadline: tokio::time::Instant,
+    timer: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl Capped {
-    pub fn new(inner: hyper::body::Incoming, limit: usize) -> Capped {
+    pub fn new(
+        inner: hyper::body::Incoming,
+        limit: usize,
+        deadline: tokio::time::Instant,
+    ) -> Capped {
         Capped {
             inner,
             limit,
             seen: 0,
+            deadline,
+            timer: None,
         }
+    }
+
+    /// Reads the whole body, at most `limit` bytes (and never more than the cap).
+    pub async fn read_all(self, limit: usize) -> Result<Bytes, ReadError> {
+        read_limited(self, limit).await
     }
 }
 
@@ -70,7 +93,16 @@ impl http_body::Body for Capped {
             }
             Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(Box::new(e)))),
             Poll::Ready(None) => Poll::Ready(None),
-            Poll::Pending => Poll::Pending,
+            Poll::Pending => {
+                let deadline = self.deadline;
+                let timer = self
+                    .timer
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+                match timer.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Some(Err(Box::new(BodyTimeout)))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
         }
     }
 
@@ -88,6 +120,8 @@ impl http_body::Body for Capped {
 pub enum ReadError {
     #[error("the body exceeds {0} bytes")]
     TooLarge(usize),
+    #[error("the client did not send the request body in time")]
+    Timeout,
     #[error("reading the body failed: {0}")]
     Body(String),
 }
@@ -98,11 +132,20 @@ pub enum ReadError {
 pub async fn read_limited<B>(mut body: B, limit: usize) -> Result<Bytes, ReadError>
 where
     B: http_body::Body<Data = Bytes> + Unpin,
-    B::Error: std::fmt::Display,
+    B::Error: Into<BoxError>,
 {
     let mut buf = bytes::BytesMut::new();
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| ReadError::Body(e.to_string()))?;
+        let frame = frame.map_err(|e| {
+            let e: BoxError = e.into();
+            if e.is::<BodyTimeout>() {
+                ReadError::Timeout
+            } else if let Some(PayloadTooLarge(limit)) = e.downcast_ref() {
+                ReadError::TooLarge(*limit)
+            } else {
+                ReadError::Body(e.to_string())
+            }
+        })?;
         if let Ok(data) = frame.into_data() {
             if buf.len() + data.len() > limit {
                 return Err(ReadError::TooLarge(limit));

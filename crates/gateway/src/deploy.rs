@@ -34,6 +34,8 @@ pub struct Gateway {
     pub(crate) anonymous_context: Arc<iam::RequestContext>,
     pub(crate) shared_values: crate::auth::SharedValues,
     pub(crate) random: ring::rand::SystemRandom,
+    /// `server.body_read_timeout`: how long after its head a request's body may take to arrive.
+    pub(crate) body_read_timeout: std::time::Duration,
 }
 
 /// One API with its route table and stages.
@@ -121,7 +123,8 @@ impl Gateway {
             credentials: Credentials::new(config.iam.clone(), store.clone()),
             store,
             clock,
-            verifier: sigv4::Verifier::new(config.region.clone(), "execute-api"),
+            verifier: sigv4::Verifier::new(config.region.clone(), "execute-api")
+                .allow_unsigned_payload(config.server.allow_unsigned_payload),
             sts_verifier: sigv4::Verifier::new(config.region.clone(), "sts"),
             anonymous: Arc::new(iam::Principal::anonymous()),
             anonymous_context: Arc::new(iam::RequestContext::for_principal(
@@ -131,7 +134,13 @@ impl Gateway {
                 region: config.region.as_str().into(),
             },
             random: ring::rand::SystemRandom::new(),
+            body_read_timeout: config.server.body_read_timeout,
         })
+    }
+
+    /// The deadline for the body of a request whose head arrives now.
+    pub(crate) fn body_deadline(&self) -> tokio::time::Instant {
+        tokio::time::Instant::now() + self.body_read_timeout
     }
 
     pub fn api(&self, id: &str) -> Option<&Arc<ApiRuntime>> {

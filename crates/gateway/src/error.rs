@@ -40,6 +40,13 @@ pub enum ErrorKind {
     IntegrationFailure,
     ApiConfigurationError,
     BadRequest,
+    /// The method is not one of the seven API Gateway knows (`DELETE GET HEAD OPTIONS PATCH POST
+    /// PUT`, upper case): answered like a method the resource does not have.
+    UnknownMethod,
+    /// The request path has no single canonical form (`router::canonicalize`).
+    InvalidPath,
+    /// The client did not send its whole body within `server.body_read_timeout`.
+    RequestTimeout,
     /// The gateway itself failed (storage unreachable, randomness unavailable).
     Internal,
 }
@@ -201,6 +208,33 @@ impl ErrorKind {
                     Blame::Client,
                     "bad_request",
                 ),
+                K::UnknownMethod => (
+                    Some(T::MissingAuthenticationToken),
+                    403,
+                    "MissingAuthenticationTokenException",
+                    "message",
+                    "Missing Authentication Token",
+                    Blame::Client,
+                    "unknown_method",
+                ),
+                K::InvalidPath => (
+                    Some(T::Default4xx),
+                    400,
+                    "BadRequestException",
+                    "message",
+                    "Invalid request path",
+                    Blame::Client,
+                    "invalid_path",
+                ),
+                K::RequestTimeout => (
+                    Some(T::Default4xx),
+                    408,
+                    "RequestTimeoutException",
+                    "message",
+                    "Request Timeout",
+                    Blame::Client,
+                    "body_read_timeout",
+                ),
                 K::Internal => (
                     Some(T::Default5xx),
                     500,
@@ -250,6 +284,21 @@ impl GatewayError {
         }
     }
 
+    /// The error as logs may keep it: session tokens and signatures in the message (AWS's
+    /// signature-mismatch text echoes them) or the detail replaced by `<redacted>`.
+    pub fn redacted(self) -> GatewayError {
+        let message = match sigv4::redact_for_log(&self.message) {
+            Cow::Borrowed(_) => self.message,
+            Cow::Owned(m) => Cow::Owned(m),
+        };
+        let detail = self.detail.map(|d| sigv4::redact_for_log(&d).into_owned());
+        GatewayError {
+            kind: self.kind,
+            message,
+            detail,
+        }
+    }
+
     pub fn detail(mut self, detail: impl fmt::Display) -> GatewayError {
         self.detail = Some(detail.to_string());
         self
@@ -272,7 +321,7 @@ impl std::error::Error for GatewayError {}
 mod tests {
     use super::*;
 
-    const ALL: [ErrorKind; 16] = [
+    const ALL: [ErrorKind; 19] = [
         ErrorKind::Forbidden,
         ErrorKind::MissingAuthenticationToken,
         ErrorKind::IncompleteSignature,
@@ -288,6 +337,9 @@ mod tests {
         ErrorKind::IntegrationFailure,
         ErrorKind::ApiConfigurationError,
         ErrorKind::BadRequest,
+        ErrorKind::UnknownMethod,
+        ErrorKind::InvalidPath,
+        ErrorKind::RequestTimeout,
         ErrorKind::Internal,
     ];
 

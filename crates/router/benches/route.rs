@@ -38,6 +38,19 @@ fn bench(c: &mut Criterion) {
     c.bench_function("route/greedy_fallback", |b| {
         b.iter(|| r.find(black_box("/unknown/deep/path/here")))
     });
+    // The canonical form every request path goes through before routing: the common case (already
+    // canonical, borrowed), one with escapes to rewrite, and a refusal.
+    c.bench_function("canonical/plain", |b| {
+        b.iter(|| router::canonicalize(black_box("/prod/orders/42/photos/7")).is_ok())
+    });
+    c.bench_function("canonical/escaped", |b| {
+        b.iter(|| {
+            router::canonicalize(black_box("/prod/files/%61bc/na%C3%AFve%20name.txt")).is_ok()
+        })
+    });
+    c.bench_function("canonical/refused", |b| {
+        b.iter(|| router::canonicalize(black_box("/prod/public/%2e%2e/admin/x")).is_err())
+    });
 }
 
 criterion_group!(benches, bench);

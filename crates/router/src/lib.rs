@@ -18,6 +18,9 @@
 
 use smallvec::SmallVec;
 
+pub mod canonical;
+pub use canonical::{PathError, canonicalize};
+
 /// Identifies a resource: the index it was inserted with.
 pub type ResourceId = usize;
 

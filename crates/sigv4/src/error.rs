@@ -23,8 +23,6 @@ use std::fmt;
 /// - [`Error::StreamingPayloadUnsupported`]: S3's `NotImplemented` wording,
 ///   `A header you provided implies functionality that is not implemented.` (aws-chunked bodies
 ///   are signed per chunk, which a gateway that buffers the body has no use for).
-/// - [`Error::ContentSha256Mismatch`]: S3's wording; the type is `InvalidSignatureException`
-///   rather than S3's `XAmzContentSHA256Mismatch`, since API Gateway only uses `*Exception` codes.
 /// - [`Error::UnsupportedAlgorithm`]: `Unsupported AWS 'algorithm': '<algorithm>'.`, as AWS's
 ///   query-protocol services answer. (A presigned URL with an unknown `X-Amz-Algorithm` is not an
 ///   error at all: like AWS, [`crate::parse`] treats it as carrying no authentication.)
@@ -168,14 +166,16 @@ pub enum Error {
     /// `host` is not among the signed headers.
     #[error("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")]
     HostNotSigned,
-    /// `x-amz-content-sha256` differs from the SHA-256 of the body that arrived.
-    #[error("The provided 'x-amz-content-sha256' header does not match what was computed.")]
-    ContentSha256Mismatch,
     /// `x-amz-content-sha256` announces an aws-chunked (`STREAMING-*`) body.
     #[error("A header you provided implies functionality that is not implemented.")]
     StreamingPayloadUnsupported,
-    /// The signature does not match. Carries AWS's debugging text: the canonical request and the
-    /// string to sign the server computed (neither contains the secret or the signing key).
+    /// The signature does not match — or the body does not: a declared `x-amz-content-sha256`
+    /// that is not the body's hash, or `UNSIGNED-PAYLOAD` with a body where that is not allowed,
+    /// is refused this way too, as API Gateway (which hashes the body itself) refuses it.
+    /// Carries AWS's debugging text: the canonical request and the string to sign the server
+    /// computed, with the body's hash. Neither contains the secret or the signing key, but the
+    /// canonical request may contain the session token and other signed header values: log
+    /// [`Error::log_message`] (or [`crate::redact_for_log`] of the message), not this.
     #[error(
         "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.\n\nThe Canonical String for this request should have been\n'{canonical_request}'\n\nThe String-to-Sign should have been\n'{string_to_sign}'\n"
     )]
@@ -210,8 +210,18 @@ impl Error {
             | Self::SignatureNotYetCurrent { .. }
             | Self::PresignedExpired { .. }
             | Self::HostNotSigned
-            | Self::ContentSha256Mismatch
             | Self::SignatureMismatch { .. } => "InvalidSignatureException",
+        }
+    }
+
+    /// The message for logs: `Display` with session tokens and signatures replaced by
+    /// `<redacted>` ([`crate::redact_for_log`]). The response keeps AWS's text.
+    #[must_use]
+    pub fn log_message(&self) -> String {
+        let message = self.to_string();
+        match crate::redact_for_log(&message) {
+            std::borrow::Cow::Borrowed(_) => message,
+            std::borrow::Cow::Owned(redacted) => redacted,
         }
     }
 

@@ -36,7 +36,9 @@
 //! - **Pure.** No I/O, no global clock (the caller passes `now`), no async, no logging. The only
 //!   shared state is the [`KeyCache`] inside a [`Verifier`] and per-thread scratch buffers.
 //! - **Secrets stay secret.** Neither the secret access key nor a derived signing key appears in
-//!   any message, `Debug` output or error; the session token is redacted from `Debug`.
+//!   any message, `Debug` output or error; the session token is redacted from `Debug`. A
+//!   signature-mismatch message (AWS's text) shows the canonical request, which may hold the
+//!   session token: logs get [`redact_for_log`] / [`Error::log_message`] instead.
 //! - **No panics on untrusted input.** Parsing and canonicalization are total; the crate's fuzz
 //!   target (`fuzz/`) drives arbitrary headers, paths, queries and bodies through both.
 //! - **Constant-time comparison** of signatures (`subtle`).
@@ -44,15 +46,16 @@
 //!   `SignedHeaders` and raw path and query, with the encodings AWS's signers use; where signers
 //!   legitimately differ (path normalization, a session token appended after presigning,
 //!   `UNSIGNED-PAYLOAD` in presigned URLs) both readings are tried, each a full signature check.
-//! - **Tampering is caught.** Any change to a signed component changes the canonical request; a
-//!   declared `x-amz-content-sha256` is checked against the body that actually arrived.
+//! - **Tampering is caught.** Any change to a signed component changes the canonical request. The
+//!   payload hash is computed from the body that arrived (a declared `x-amz-content-sha256` is
+//!   only compared with it), and `UNSIGNED-PAYLOAD` is only accepted for an empty body unless
+//!   [`Verifier::allow_unsigned_payload`] says otherwise.
 //!
 //! # Cost
 //!
 //! Built for the proxy's hot path: the canonical request is written into one reused buffer per
 //! thread (no allocation per header or query parameter), signing keys are cached per
-//! (secret, date, region, service) as prepared HMAC keys, and the body is hashed only when its hash
-//! was signed. `benches/verify.rs` compares this with re-signing through `aws-sigv4`.
+//! (secret, date, region, service) as prepared HMAC keys, and an empty body's hash is a constant. `benches/verify.rs` compares this with re-signing through `aws-sigv4`.
 
 mod auth;
 mod canonical;
@@ -61,6 +64,7 @@ mod encode;
 mod error;
 mod key;
 mod parse;
+mod redact;
 mod verify;
 
 pub use auth::{Form, ParsedAuth};
@@ -71,6 +75,7 @@ pub use canonical::{
 pub use error::{Error, MissingAuthParts, MissingQueryParams};
 pub use key::{KeyCache, SigningKey};
 pub use parse::parse;
+pub use redact::redact_for_log;
 pub use verify::{UNSIGNED_PAYLOAD, Verifier, payload_hash};
 
 /// The only algorithm SigV4 (as opposed to SigV4a) defines.

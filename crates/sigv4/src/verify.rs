@@ -2,17 +2,31 @@
 //!
 //! Verification is split in two so the gateway can refuse cheaply before it looks a key up:
 //! [`Verifier::precheck`] needs no secret (scope, clock, expiry), [`Verifier::verify`] does the
-//! hashing. The body is hashed only when its hash is part of what was signed, and when the client
-//! declared the hash in `x-amz-content-sha256` the signature is checked *first* (cheap), the body
-//! after — an unauthenticated client cannot make the gateway hash 10 MB for nothing.
+//! hashing.
+//!
+//! **The payload hash is the gateway's, not the client's.** As API Gateway does for
+//! `execute-api`, the hash on the canonical request's last line is computed from the body that
+//! arrived. A client-sent `x-amz-content-sha256` (the AWS SDK for JavaScript v3 sends one on every
+//! request) is only *compared* with it: when they differ the request is refused with the ordinary
+//! signature mismatch, whose debugging text shows the canonical request with the computed hash —
+//! what the client should have signed. `UNSIGNED-PAYLOAD` leaves the body outside the signature, so
+//! by default it is only accepted for an empty body (where the signature still covers everything
+//! that was sent: botocore's presigned GET URLs always sign it);
+//! [`Verifier::allow_unsigned_payload`] accepts it with any body. `STREAMING-*` is refused.
+//!
+//! The body is hashed whenever it is non-empty and not knowingly unsigned, *before* the signature
+//! is checked: the refusal text needs the computed hash, and a client could force the hashing
+//! anyway by leaving the header out. Its cost is bounded by the gateway's body limit (10 MB) and
+//! only reachable with a known access key id (the key is looked up first).
 //!
 //! A verifier cannot know some choices the signer made, so when the first reading fails it tries
 //! the others before refusing: the unnormalized path (signers for S3-like services do not
 //! normalize), the presigned session token left out (added after signing by some signers), and for
-//! presigned URLs `UNSIGNED-PAYLOAD` (what S3-style presigners sign). Each alternative is only tried
-//! when it yields a different canonical request, so a typical request is hashed once. None of them
-//! weakens the check: each is still a full HMAC under the client's key over everything the
-//! alternative reading says was signed, and the signature proves the signer chose that reading.
+//! presigned URLs `UNSIGNED-PAYLOAD` (what S3-style presigners sign; subject to the same rule as
+//! above). Each alternative is only tried when it yields a different canonical request, so a
+//! typical request is hashed once. None of them weakens the check: each is still a full HMAC under
+//! the client's key over everything the alternative reading says was signed, and the signature
+//! proves the signer chose that reading.
 
 use std::cell::RefCell;
 use std::time::{Duration, SystemTime};
@@ -39,6 +53,7 @@ pub struct Verifier {
     max_skew_secs: i64,
     keys: KeyCache,
     unsigned_query_token: bool,
+    unsigned_payload: bool,
 }
 
 impl Verifier {
@@ -56,6 +71,7 @@ impl Verifier {
             max_skew_secs: 5 * 60,
             keys: KeyCache::default(),
             unsigned_query_token: true,
+            unsigned_payload: false,
         }
     }
 
@@ -80,6 +96,26 @@ impl Verifier {
     pub fn accept_unsigned_query_session_token(mut self, accept: bool) -> Self {
         self.unsigned_query_token = accept;
         self
+    }
+
+    /// Whether `UNSIGNED-PAYLOAD` is accepted with a non-empty body (default `false`).
+    ///
+    /// `UNSIGNED-PAYLOAD` — sent in `x-amz-content-sha256`, in a presigned URL's
+    /// `X-Amz-Content-Sha256`, or signed by a presigner that says nothing — means the signer chose
+    /// not to cover the body. Off, such a request is accepted only when its body is empty (then
+    /// the signature covers everything that was sent) and refused otherwise with
+    /// [`Error::SignatureMismatch`], whose text shows the canonical request with the body's hash.
+    /// On, the body is left unchecked, as S3 does.
+    #[must_use]
+    pub fn allow_unsigned_payload(mut self, allow: bool) -> Self {
+        self.unsigned_payload = allow;
+        self
+    }
+
+    /// Whether [`allow_unsigned_payload`](Self::allow_unsigned_payload) is on.
+    #[must_use]
+    pub fn unsigned_payload_allowed(&self) -> bool {
+        self.unsigned_payload
     }
 
     /// The region this verifier accepts.
@@ -185,12 +221,15 @@ impl Verifier {
 
     /// Full verification: [`precheck`](Self::precheck), then the payload hash, the canonical
     /// request, the string to sign and a constant-time comparison of the signature. `body` is the
-    /// complete body; it is hashed only when its hash was signed. The signing key comes from the
+    /// complete body; its hash is computed here (a declared `x-amz-content-sha256` is only
+    /// compared with it) unless the body is knowingly unsigned (see
+    /// [`allow_unsigned_payload`](Self::allow_unsigned_payload)). The signing key comes from the
     /// verifier's [`KeyCache`].
     ///
     /// # Errors
     /// Any [`precheck`](Self::precheck) refusal; [`Error::StreamingPayloadUnsupported`];
-    /// [`Error::ContentSha256Mismatch`]; [`Error::SignatureMismatch`].
+    /// [`Error::SignatureMismatch`] — also for a declared hash that differs from the body's, and
+    /// for `UNSIGNED-PAYLOAD` with a body when that is not allowed.
     pub fn verify(
         &self,
         auth: &ParsedAuth,
@@ -229,8 +268,10 @@ impl Verifier {
         body: &[u8],
         key: &SigningKey,
     ) -> Result<(), Error> {
-        let payload = PayloadPlan::new(auth, req, body)?;
-        let provided = decode_hex32(auth.signature());
+        let payload = PayloadPlan::new(auth, req, body, self.unsigned_payload)?;
+        // A declared hash that is not the body's, or an unsigned body that is not allowed, is
+        // refused whatever the signature says: nothing to search.
+        let provided = decode_hex32(auth.signature()).filter(|_| !payload.refuse);
 
         let token_choices: &[bool] = if self.unsigned_query_token
             && auth.form() == Form::Query
@@ -284,7 +325,7 @@ impl Verifier {
                 string_to_sign: sts.to_string(),
             });
         }
-        payload.check_declared(body)
+        Ok(())
     }
 }
 
@@ -292,59 +333,88 @@ impl Verifier {
 const EMPTY_SHA256_HEX: &[u8; 64] =
     b"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-/// Which payload hashes the signature may cover, and what must be checked against the body.
-struct PayloadPlan<'a> {
-    /// The hash that goes into the canonical request (declared, computed or `UNSIGNED-PAYLOAD`).
-    primary: PrimaryHash<'a>,
+/// Which payload hashes the signature may cover.
+struct PayloadPlan {
+    /// The hash that goes into the canonical request: computed from the body, or
+    /// `UNSIGNED-PAYLOAD` when the body is knowingly unsigned and that is acceptable.
+    primary: PrimaryHash,
     /// Also try `UNSIGNED-PAYLOAD` (presigned URLs without a declared hash).
     unsigned_fallback: bool,
+    /// Refuse without a signature search: the declared hash is not the body's, or the body is
+    /// non-empty and unsigned while that is not allowed. The mismatch text shows `primary`.
+    refuse: bool,
 }
 
-enum PrimaryHash<'a> {
+enum PrimaryHash {
     Unsigned,
-    /// Declared by the client; the body must hash to it once the signature checks out.
-    Declared(&'a str, [u8; 32]),
-    /// Computed from the body.
+    /// Lowercase hex SHA-256 of the body.
     Computed([u8; 64]),
 }
 
-impl<'a> PayloadPlan<'a> {
-    fn new(auth: &'a ParsedAuth, req: &'a Request<'_>, body: &[u8]) -> Result<Self, Error> {
-        let declared = match req.headers.get(crate::parse::X_AMZ_CONTENT_SHA256) {
-            Some(v) => {
-                Some(std::str::from_utf8(v.as_bytes()).map_err(|_| Error::ContentSha256Mismatch)?)
-            }
-            None if auth.form() == Form::Query => auth.query_content_sha256(),
+fn body_sha256_hex(body: &[u8]) -> [u8; 64] {
+    // Most signed requests are bodiless GETs; their hash is a constant.
+    if body.is_empty() {
+        return *EMPTY_SHA256_HEX;
+    }
+    let digest = ring::digest::digest(&ring::digest::SHA256, body);
+    hex32(digest.as_ref())
+}
+
+impl PayloadPlan {
+    fn new(
+        auth: &ParsedAuth,
+        req: &Request<'_>,
+        body: &[u8],
+        allow_unsigned: bool,
+    ) -> Result<Self, Error> {
+        let declared: Option<&[u8]> = match req.headers.get(crate::parse::X_AMZ_CONTENT_SHA256) {
+            Some(v) => Some(v.as_bytes()),
+            None if auth.form() == Form::Query => auth.query_content_sha256().map(str::as_bytes),
             None => None,
         };
-        let primary = match declared {
-            Some(UNSIGNED_PAYLOAD) => PrimaryHash::Unsigned,
-            Some(v) if v.starts_with("STREAMING-") => {
+        // UNSIGNED-PAYLOAD is acceptable when allowed, or when there is no body to leave out.
+        let unsigned_ok = allow_unsigned || body.is_empty();
+        let plan = match declared {
+            Some(v) if v == UNSIGNED_PAYLOAD.as_bytes() => {
+                if unsigned_ok {
+                    Self {
+                        primary: PrimaryHash::Unsigned,
+                        unsigned_fallback: false,
+                        refuse: false,
+                    }
+                } else {
+                    Self {
+                        primary: PrimaryHash::Computed(body_sha256_hex(body)),
+                        unsigned_fallback: false,
+                        refuse: true,
+                    }
+                }
+            }
+            Some(v) if v.starts_with(b"STREAMING-") => {
                 return Err(Error::StreamingPayloadUnsupported);
             }
-            // A value that is not a SHA-256 can never match the body; refuse without hashing it.
+            // Only compared: what goes into the canonical request is the body's own hash, so a
+            // request is accepted only when the computed hash is what was signed.
             Some(v) => {
-                PrimaryHash::Declared(v, decode_hex32(v).ok_or(Error::ContentSha256Mismatch)?)
+                let computed = body_sha256_hex(body);
+                Self {
+                    refuse: v != computed.as_slice(),
+                    primary: PrimaryHash::Computed(computed),
+                    unsigned_fallback: false,
+                }
             }
-            // Most signed requests are bodiless GETs; their hash is a constant.
-            None if body.is_empty() => PrimaryHash::Computed(*EMPTY_SHA256_HEX),
-            None => {
-                let digest = ring::digest::digest(&ring::digest::SHA256, body);
-                let hex = hex32(digest.as_ref());
-                PrimaryHash::Computed(hex)
-            }
+            None => Self {
+                primary: PrimaryHash::Computed(body_sha256_hex(body)),
+                unsigned_fallback: auth.form() == Form::Query && unsigned_ok,
+                refuse: false,
+            },
         };
-        let unsigned_fallback = declared.is_none() && auth.form() == Form::Query;
-        Ok(Self {
-            primary,
-            unsigned_fallback,
-        })
+        Ok(plan)
     }
 
     fn primary(&self) -> &str {
         match &self.primary {
             PrimaryHash::Unsigned => UNSIGNED_PAYLOAD,
-            PrimaryHash::Declared(v, _) => v,
             // Lowercase hex digits are ASCII.
             PrimaryHash::Computed(hex) => std::str::from_utf8(hex).unwrap_or_default(),
         }
@@ -353,28 +423,18 @@ impl<'a> PayloadPlan<'a> {
     fn candidates(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.primary()).chain(self.unsigned_fallback.then_some(UNSIGNED_PAYLOAD))
     }
-
-    fn check_declared(&self, body: &[u8]) -> Result<(), Error> {
-        if let PrimaryHash::Declared(_, want) = &self.primary {
-            let digest = ring::digest::digest(&ring::digest::SHA256, body);
-            if digest.as_ref() != want.as_slice() {
-                return Err(Error::ContentSha256Mismatch);
-            }
-        }
-        Ok(())
-    }
 }
 
-/// The payload hash that goes into the canonical request's last line, as [`Verifier::verify`]
-/// chooses it: `x-amz-content-sha256` when present (`UNSIGNED-PAYLOAD` literally, a declared hash
-/// as sent — `verify` then also checks it against the body), for presigned requests an
-/// `X-Amz-Content-Sha256` query parameter, otherwise the hex SHA-256 of `body`.
+/// The payload hash that goes into the canonical request's last line, as a [`Verifier`] with the
+/// default options chooses it first: the hex SHA-256 of `body` — also when the client declared
+/// one in `x-amz-content-sha256` (a declared hash is only compared with it) — or
+/// `UNSIGNED-PAYLOAD` when the client declared that (header, or a presigned URL's
+/// `X-Amz-Content-Sha256`) and `body` is empty.
 ///
 /// # Errors
-/// [`Error::StreamingPayloadUnsupported`] for `STREAMING-*`; [`Error::ContentSha256Mismatch`] for a
-/// declared value that is not a SHA-256.
+/// [`Error::StreamingPayloadUnsupported`] for `STREAMING-*`.
 pub fn payload_hash(auth: &ParsedAuth, req: &Request<'_>, body: &[u8]) -> Result<String, Error> {
-    PayloadPlan::new(auth, req, body).map(|p| p.primary().to_owned())
+    PayloadPlan::new(auth, req, body, false).map(|p| p.primary().to_owned())
 }
 
 fn query_has_param(query: &str, name: &str) -> bool {
@@ -500,6 +560,54 @@ mod tests {
         Verifier::new("us-east-1", "service")
             .verify(&auth, &req, b"", SECRET, now())
             .unwrap();
+    }
+
+    /// `vanilla()` with `x-amz-content-sha256` added (unsigned: `SignedHeaders` is unchanged).
+    fn declaring(value: &'static str) -> http::HeaderMap {
+        let mut h = vanilla();
+        h.insert("x-amz-content-sha256", value.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn a_declared_hash_is_compared_with_the_body_before_any_signature_check() {
+        let v = Verifier::new("us-east-1", "service");
+        // Right for the (empty) body: verifies.
+        let h = declaring("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        let req = get_root(&h);
+        let auth = crate::parse(&req).unwrap().unwrap();
+        v.verify(&auth, &req, b"", SECRET, now()).unwrap();
+        // The same declaration with a body: refused as a mismatch, showing the body's hash, and
+        // the signature (which is right) was never compared.
+        let before = CT_COMPARISONS.with(std::cell::Cell::get);
+        let e = v.verify(&auth, &req, b"x", SECRET, now()).unwrap_err();
+        assert_eq!(CT_COMPARISONS.with(std::cell::Cell::get), before);
+        let Error::SignatureMismatch {
+            canonical_request, ..
+        } = e
+        else {
+            panic!("{e:?}");
+        };
+        let x_hash = hex32(ring::digest::digest(&ring::digest::SHA256, b"x").as_ref());
+        assert!(canonical_request.ends_with(std::str::from_utf8(&x_hash).unwrap()));
+    }
+
+    #[test]
+    fn unsigned_payload_with_a_body_is_refused_unless_allowed() {
+        // The vanilla signature covers the empty body's hash, so only the plan is under test.
+        let h = declaring(UNSIGNED_PAYLOAD);
+        let req = get_root(&h);
+        let auth = crate::parse(&req).unwrap().unwrap();
+        let strict = PayloadPlan::new(&auth, &req, b"body", false).unwrap();
+        assert!(strict.refuse);
+        assert_ne!(strict.primary(), UNSIGNED_PAYLOAD);
+        let empty = PayloadPlan::new(&auth, &req, b"", false).unwrap();
+        assert!(!empty.refuse);
+        assert_eq!(empty.candidates().collect::<Vec<_>>(), [UNSIGNED_PAYLOAD]);
+        let lenient = PayloadPlan::new(&auth, &req, b"body", true).unwrap();
+        assert!(!lenient.refuse);
+        assert_eq!(lenient.candidates().collect::<Vec<_>>(), [UNSIGNED_PAYLOAD]);
+        assert!(!Verifier::new("us-east-1", "service").unsigned_payload_allowed());
     }
 
     #[test]

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{BodyMode, OwnedRequest, SignSpec, request, sign_with_aws_sigv4, verify};
+use common::{BodyMode, OwnedRequest, SignSpec, request, sign_with_aws_sigv4, verify, verify_with};
 use sigv4::{Error, Form};
 
 const PATHS: &[&str] = &[
@@ -134,8 +134,19 @@ fn bodies_and_payload_modes() {
                     ..spec(presign, None)
                 };
                 let req = signed("POST", "/prod/pets", "x=1", body, &spec);
-                if let Err(e) = verify(&req, &spec) {
-                    panic!("presign={presign} {mode:?} body={}: {e}", body.len());
+                let unsigned = matches!(mode, BodyMode::Unsigned | BodyMode::UnsignedNoHeader);
+                let lenient = verify_with(&req, &spec, true);
+                if let Err(e) = lenient {
+                    panic!(
+                        "allowed, presign={presign} {mode:?} body={}: {e}",
+                        body.len()
+                    );
+                }
+                match verify(&req, &spec) {
+                    // An unsigned body is refused by default; an empty one is all covered.
+                    Err(Error::SignatureMismatch { .. }) if unsigned && !body.is_empty() => {}
+                    Ok(()) if !unsigned || body.is_empty() => {}
+                    other => panic!("presign={presign} {mode:?} body={}: {other:?}", body.len()),
                 }
             }
         }
@@ -152,11 +163,21 @@ fn declared_hash_protects_the_body() {
     verify(&req, &spec).unwrap();
     req.body = b"tampered".to_vec();
     let err = verify(&req, &spec).unwrap_err();
-    assert_eq!(err, Error::ContentSha256Mismatch);
-    assert_eq!(
-        err.to_string(),
-        "The provided 'x-amz-content-sha256' header does not match what was computed."
+    let Error::SignatureMismatch {
+        canonical_request, ..
+    } = &err
+    else {
+        panic!("{err:?}");
+    };
+    // What the client should have signed: the hash of the body that arrived.
+    assert!(
+        canonical_request.ends_with(&common::sha256_hex(b"tampered")),
+        "{canonical_request}"
     );
+    assert!(err.to_string().starts_with(
+        "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.\n\nThe Canonical String for this request should have been\n'PUT\n"
+    ));
+    assert_eq!(err.error_type(), "InvalidSignatureException");
 }
 
 #[test]
@@ -172,14 +193,16 @@ fn hashed_body_without_header_is_protected() {
 }
 
 #[test]
-fn unsigned_payload_accepts_any_body_by_design() {
+fn unsigned_payload_accepts_any_body_only_when_allowed() {
     let spec = SignSpec {
         body_mode: BodyMode::Unsigned,
         ..SignSpec::default()
     };
     let mut req = signed("POST", "/prod/pets", "", b"original", &spec);
     req.body = b"anything".to_vec();
-    verify(&req, &spec).unwrap();
+    verify_with(&req, &spec, true).unwrap();
+    let err = verify(&req, &spec).unwrap_err();
+    assert!(matches!(err, Error::SignatureMismatch { .. }), "{err}");
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! Arbitrary request heads through the whole pipeline (limits, routing, parameter mappings, mock
-//! integrations, gateway response templates): every input gets a response, never a panic.
+//! integrations, gateway response templates): every input gets a response, never a panic; and
+//! for every routed request the canonical-path invariant holds: the path the `execute-api` ARN
+//! names = the path routed = the path forwarded, and that path is canonical.
 #![no_main]
 
 use std::sync::{Arc, OnceLock};
@@ -13,6 +15,12 @@ use libfuzzer_sys::fuzz_target;
 const OPENAPI: &str = r#"openapi: 3.0.1
 info: {title: fuzz, version: "1"}
 paths:
+  /fwd/{proxy+}:
+    x-amazon-apigateway-any-method:
+      x-amazon-apigateway-integration:
+        type: http_proxy
+        httpMethod: ANY
+        uri: "http://127.0.0.1:9/fwd/{proxy}"
   /items/{id}:
     get:
       x-amazon-apigateway-integration:
@@ -100,6 +108,19 @@ fuzz_target!(|data: &[u8]| {
     };
     let (parts, ()) = request.into_parts();
     let fixture = fixture();
+    if let Ok(p) = gateway::pipeline::probe::probe(&fixture.gateway, &parts) {
+        let routed = p.routed_path.as_str();
+        assert_eq!(router::canonicalize(routed).as_deref(), Ok(routed));
+        let tail = routed.strip_prefix('/').unwrap_or(routed);
+        assert!(
+            p.arn.ends_with(&format!("/{}/{tail}", parts.method.as_str())),
+            "{} vs {routed}",
+            p.arn
+        );
+        if let Some(forwarded) = &p.forwarded {
+            assert_eq!(forwarded.path(), routed);
+        }
+    }
     let conn = ConnInfo::new(
         "127.0.0.1:1".parse().expect("addr"),
         "127.0.0.1:2".parse().expect("addr"),

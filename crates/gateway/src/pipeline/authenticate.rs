@@ -73,7 +73,8 @@ fn fail(
         AuthFailure::Unavailable(detail) => GatewayError::new(ErrorKind::Internal).detail(detail),
     };
     ctx.authenticate.status = Some(error.kind.spec().status);
-    ctx.authenticate.error = Some(error.message.to_string());
+    // `$context.authenticate.error` is for logs: without the token AWS's mismatch text echoes.
+    ctx.authenticate.error = Some(sigv4::redact_for_log(&error.message).into_owned());
     ctx.authenticate.latency = Some(started.elapsed());
     error
 }

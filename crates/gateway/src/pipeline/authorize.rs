@@ -48,6 +48,19 @@ pub(crate) fn method_arn(
     .concat()
 }
 
+/// The ARN of a routed request: its canonical method and path (see `route`).
+pub(crate) fn route_arn(route: &super::context::Route) -> String {
+    let api = &route.api;
+    method_arn(
+        &api.region,
+        &api.account_id,
+        &api.id,
+        &route.stage().name,
+        route.verb.as_str(),
+        &route.resource_request_path,
+    )
+}
+
 pub(crate) fn authorize(
     gw: &Gateway,
     ctx: &mut RequestCtx,
@@ -67,14 +80,7 @@ pub(crate) fn authorize(
     }
     let started = Instant::now();
     let stage = &api.stages[route.stage];
-    let resource = method_arn(
-        &api.region,
-        &api.account_id,
-        &api.id,
-        &stage.name,
-        parts.method.as_str(),
-        &route.resource_request_path,
-    );
+    let resource = route_arn(route);
     let (principal, base) = match caller {
         Some(c) => (c.principal.clone(), &*c.context),
         None => (gw.anonymous.clone(), &*gw.anonymous_context),

@@ -21,9 +21,13 @@ use crate::error::GatewayError;
 pub struct Route {
     pub api: Arc<ApiRuntime>,
     pub stage: usize,
+    /// The request's method, one of API Gateway's seven (never `ANY`): what the ARN names.
+    pub verb: restapi::Verb,
     pub resource: Option<usize>,
     pub method: Option<usize>,
-    /// The request path without the stage (dot segments resolved), e.g. `/pets/7`.
+    /// The request path without the stage, in its canonical form (`router::canonicalize`; no
+    /// trailing slash unless a greedy parameter holds it), e.g. `/pets/7`. The ARN, the access log
+    /// and the backend request are built from this one value.
     pub resource_request_path: String,
     /// Where each path parameter's value sits in `resource_request_path`, in the order of the
     /// resource template's parameters. Ranges rather than strings: no allocation per parameter.
@@ -31,7 +35,7 @@ pub struct Route {
 }
 
 impl Route {
-    /// A path parameter's value, raw (still percent-encoded) as it appeared in the request.
+    /// A path parameter's value as it stands in the canonical path (still percent-encoded).
     pub fn param(&self, name: &str) -> Option<&str> {
         let template = &self.resource()?.path;
         let position = template
@@ -110,6 +114,8 @@ pub struct RequestCtx {
     pub http_method: http::Method,
     /// The request URI exactly as received (a cheap clone: `Uri` shares its bytes).
     pub uri: http::Uri,
+    /// The canonical request path when it differs from the received one (set by route).
+    pub canonical_path: Option<Box<str>>,
     pub protocol: &'static str,
     /// The `Host` (or `:authority`) the client named.
     pub host: Option<HeaderValue>,
@@ -162,6 +168,7 @@ impl RequestCtx {
             span_id: telemetry::trace::new_span_id(),
             http_method: parts.method.clone(),
             uri: parts.uri.clone(),
+            canonical_path: None,
             protocol: protocol(parts.version),
             host,
             source_ip: conn.remote.ip(),
@@ -183,9 +190,10 @@ impl RequestCtx {
         }
     }
 
-    /// The request path exactly as received, stage included.
+    /// The request path, stage included: canonical once routing has run, as received before
+    /// (a request refused before routing is logged with the path it sent).
     pub fn path(&self) -> &str {
-        self.uri.path()
+        self.canonical_path.as_deref().unwrap_or(self.uri.path())
     }
 
     pub fn extended_request_id(&self) -> &str {

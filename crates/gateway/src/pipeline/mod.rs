@@ -21,6 +21,8 @@ pub mod integrate;
 mod limits;
 mod log;
 pub(crate) mod params;
+#[cfg(any(test, feature = "test-util"))]
+pub mod probe;
 mod respond;
 pub(crate) mod route;
 
@@ -72,7 +74,8 @@ impl ConnInfo {
 /// Handles one request on the edge endpoint. Never fails: every error becomes a response.
 pub async fn handle(gw: Arc<Gateway>, conn: ConnInfo, req: Request<Incoming>) -> Response<Body> {
     let (parts, body) = req.into_parts();
-    handle_parts(gw, conn, parts, RequestBody::Streaming(body)).await
+    let body = RequestBody::streaming(body, gw.body_deadline());
+    handle_parts(gw, conn, parts, body).await
 }
 
 /// [`handle`] for a request already split into parts; the entry point tests and other services

@@ -32,9 +32,16 @@ pub(crate) fn respond(
     let response = match result {
         Ok(r) => r,
         Err(error) => {
-            log::error(&ctx, &error);
+            // The answer may carry AWS's own text (a signature mismatch shows the canonical
+            // request the client sent, session token included); everything logged from here
+            // on — the execution log, `$context.error.message` in the access log — gets the
+            // redacted copy.
             ctx.error = Some(error.clone());
-            responses::error_response(&ctx, &error)
+            let response = responses::error_response(&ctx, &error);
+            let logged = error.redacted();
+            log::error(&ctx, &logged);
+            ctx.error = Some(logged);
+            response
         }
     };
     ctx.status = response.status().as_u16();

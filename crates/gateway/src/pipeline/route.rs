@@ -90,17 +90,30 @@ fn split_stage(stage_path: &str, form: Form) -> Option<(&str, &str)> {
 
 /// Routes the request, recording the API and stage in `ctx` as soon as they are known so that
 /// even a miss is logged and answered in the stage's terms.
+///
+/// The method and the path are made canonical first, once: a method API Gateway does not know
+/// (any other token, or a standard one in another case) is refused before anything else, never
+/// matched to `ANY`; the path goes through [`router::canonicalize`], and a path with no single
+/// meaning is refused. What comes out is the only method and path the rest of the pipeline sees:
+/// the `execute-api` ARN, the access log and the backend request are all built from it.
 pub(crate) fn route(gw: &Gateway, ctx: &mut RequestCtx, parts: &Parts) -> Result<(), GatewayError> {
+    let verb = Verb::from_http(&parts.method)
+        .ok_or_else(|| GatewayError::new(ErrorKind::UnknownMethod))?;
+    let path = router::canonicalize(parts.uri.path()).map_err(|e| {
+        GatewayError::with_message(ErrorKind::InvalidPath, format!("Invalid request path: {e}"))
+    })?;
+    if let std::borrow::Cow::Owned(p) = &path {
+        ctx.canonical_path = Some(p.as_str().into());
+    }
     let host = request_host(parts);
     let forbidden = || GatewayError::new(ErrorKind::Forbidden);
-    let (api, stage_path, form) = locate(gw, host, parts.uri.path()).ok_or_else(forbidden)?;
+    let (api, stage_path, form) = locate(gw, host, &path).ok_or_else(forbidden)?;
     let (stage_name, resource_path) = split_stage(stage_path, form).ok_or_else(forbidden)?;
     let stage = api.stage(stage_name).ok_or_else(forbidden)?;
-    let resource_path = normalize(resource_path);
-    let resource_path = resource_path.as_ref();
     let mut route = Route {
         api: api.clone(),
         stage,
+        verb,
         resource: None,
         method: None,
         resource_request_path: resource_path.to_string(),
@@ -108,9 +121,10 @@ pub(crate) fn route(gw: &Gateway, ctx: &mut RequestCtx, parts: &Parts) -> Result
     };
     let matched = api.router.find(resource_path).and_then(|m| {
         let resource = api.api.resources.get(m.resource)?;
-        let verb = Verb::from_http(&parts.method);
-        let method = verb
-            .and_then(|v| resource.methods.iter().position(|meth| meth.verb == v))
+        let method = resource
+            .methods
+            .iter()
+            .position(|meth| meth.verb == verb)
             .or_else(|| {
                 resource
                     .methods
@@ -128,9 +142,16 @@ pub(crate) fn route(gw: &Gateway, ctx: &mut RequestCtx, parts: &Parts) -> Result
                 start..start + v.len()
             })
             .collect();
-        Some((m.resource, method, params))
+        Some((m.resource, resource.path.ends_with("+}"), method, params))
     });
-    if let Some((resource, method, params)) = matched {
+    if let Some((resource, greedy, method, params)) = matched {
+        // The router ignores one trailing slash unless a greedy parameter took it: then the
+        // path that is authorized and logged drops it too, as the backend request (built from
+        // the resource's parameters) does.
+        let path = &mut route.resource_request_path;
+        if !greedy && path.len() > 1 && path.ends_with('/') {
+            path.pop();
+        }
         route.resource = Some(resource);
         route.method = Some(method);
         route.params = params;
@@ -150,50 +171,9 @@ pub(crate) fn route(gw: &Gateway, ctx: &mut RequestCtx, parts: &Parts) -> Result
     }
 }
 
-/// Resolves `.` and `..` segments (RFC 3986 §5.2.4), as AWS signers and CloudFront do before
-/// API Gateway sees a path. Routing, the IAM resource ARN and the backend request all use the
-/// result, so a `..` can never smuggle a request past a resource policy to a path the policy
-/// denies, and the signature (which covers the normalized path) protects what is routed.
-pub(crate) fn normalize(path: &str) -> std::borrow::Cow<'_, str> {
-    let has_dots = path
-        .split('/')
-        .any(|segment| segment == "." || segment == "..");
-    if !has_dots {
-        return std::borrow::Cow::Borrowed(path);
-    }
-    let mut out: Vec<&str> = Vec::new();
-    let segments: Vec<&str> = path.split('/').skip(1).collect();
-    let last = segments.len().saturating_sub(1);
-    for (i, segment) in segments.iter().enumerate() {
-        match *segment {
-            "." => {}
-            ".." => {
-                out.pop();
-            }
-            s => out.push(s),
-        }
-        // A path ending in a dot segment names a directory: keep its trailing slash.
-        if i == last && matches!(*segment, "." | "..") {
-            out.push("");
-        }
-    }
-    std::borrow::Cow::Owned(format!("/{}", out.join("/")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dot_segments() {
-        assert_eq!(normalize("/pets/1"), "/pets/1");
-        assert_eq!(normalize("/a/../b"), "/b");
-        assert_eq!(normalize("/a/./b/."), "/a/b/");
-        assert_eq!(normalize("/../../etc"), "/etc");
-        assert_eq!(normalize("/a/b/.."), "/a/");
-        assert_eq!(normalize("/.."), "/");
-        assert_eq!(normalize("/a/..b/c"), "/a/..b/c");
-    }
 
     #[test]
     fn stage_split() {

@@ -82,7 +82,7 @@ pub(crate) async fn handle(
                 request_id,
                 code = e.code,
                 "STS request refused: {}",
-                e.message
+                sigv4::redact_for_log(&e.message)
             );
             (
                 e.status,
@@ -138,12 +138,13 @@ async fn serve(
     body: Incoming,
     request_id: &str,
 ) -> Result<(String, &'static str), StsError> {
+    let deadline = gw.body_deadline();
     auth::ensure_host_header(parts);
     let now = gw.clock.now();
     let pending = auth::identify(&gw.credentials, &gw.sts_verifier, parts, now)
         .await
         .map_err(sts_error)?;
-    let body = read_body(body).await?;
+    let body = read_body(body, deadline).await?;
     let caller = auth::verify(pending, &gw.sts_verifier, parts, &body, now).map_err(sts_error)?;
     let params: &[u8] = if parts.method == Method::POST {
         &body
@@ -170,12 +171,18 @@ async fn serve(
     }
 }
 
-async fn read_body(body: Incoming) -> Result<Bytes, StsError> {
-    RequestBody::Streaming(body)
+async fn read_body(body: Incoming, deadline: tokio::time::Instant) -> Result<Bytes, StsError> {
+    RequestBody::streaming(body, deadline)
         .collect_limited(MAX_STS_BODY)
         .await
         .map_err(|e| match e.kind {
             ErrorKind::RequestTooLarge => StsError::validation("the request body is too large"),
+            // STS documents no code for this; S3's `RequestTimeout` is the AWS word for it.
+            ErrorKind::RequestTimeout => StsError {
+                status: 408,
+                code: "RequestTimeout",
+                message: "Your socket connection to the server was not read from or written to within the timeout period.".into(),
+            },
             _ => StsError::validation(format!("cannot read the request body: {}", e.message)),
         })
 }

@@ -32,8 +32,8 @@ async fn anonymous_callers_need_the_resource_policy() {
         )
         .await;
     assert_eq!(
-        r.status, 200,
-        "dot segments are resolved before the policy sees the path"
+        r.status, 400,
+        "dot segments are refused before the policy sees the path"
     );
 }
 

@@ -258,8 +258,23 @@ pub fn request(method: &str, path: &str, query: &str, body: &[u8]) -> OwnedReque
 
 /// Verifies with a fresh verifier for the default region/service at `T0`.
 pub fn verify(req: &OwnedRequest, spec: &SignSpec<'_>) -> Result<(), sigv4::Error> {
+    verify_with(req, spec, false)
+}
+
+/// [`verify`] with [`sigv4::Verifier::allow_unsigned_payload`] set to `allow_unsigned`.
+pub fn verify_with(
+    req: &OwnedRequest,
+    spec: &SignSpec<'_>,
+    allow_unsigned: bool,
+) -> Result<(), sigv4::Error> {
     let view = req.view();
     let auth = sigv4::parse(&view)?.expect("request carries SigV4 auth");
-    let verifier = sigv4::Verifier::new(spec.region, spec.service);
+    let verifier =
+        sigv4::Verifier::new(spec.region, spec.service).allow_unsigned_payload(allow_unsigned);
     verifier.verify(&auth, &view, &req.body, spec.secret, spec.time)
+}
+
+/// Lowercase hex SHA-256.
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex::encode(ring::digest::digest(&ring::digest::SHA256, data))
 }

@@ -7,7 +7,7 @@ use http::header::{self, HeaderName, HeaderValue};
 use http::{HeaderMap, Request, Response};
 use restapi::Integration;
 
-use super::is_length_limit;
+use super::{is_body_timeout, is_length_limit};
 use crate::body::Body;
 use crate::deploy::Gateway;
 use crate::error::{ErrorKind, GatewayError};
@@ -97,7 +97,8 @@ pub(crate) async fn call(
     };
     let started = Instant::now();
     let result = tokio::time::timeout(integration.timeout, client.request(request)).await;
-    let is_length_limit = |e: &crate::client::ClientError| matches!(e, crate::client::ClientError::Http(h) if is_length_limit(h));
+    let request_side =
+        |e: &crate::client::ClientError, test: fn(&(dyn std::error::Error + 'static)) -> bool| matches!(e, crate::client::ClientError::Http(h) if test(h));
     ctx.integration.latency = Some(started.elapsed());
     match result {
         Err(_) => {
@@ -109,7 +110,13 @@ pub(crate) async fn call(
                 )),
             )
         }
-        Ok(Err(e)) if is_length_limit(&e) => Err(GatewayError::new(ErrorKind::RequestTooLarge)),
+        // The client's body failing its own limits is the client's fault, not the backend's.
+        Ok(Err(e)) if request_side(&e, is_length_limit) => {
+            Err(GatewayError::new(ErrorKind::RequestTooLarge))
+        }
+        Ok(Err(e)) if request_side(&e, is_body_timeout) => {
+            Err(GatewayError::new(ErrorKind::RequestTimeout))
+        }
         Ok(Err(e)) => {
             let detail = error_chain(&e);
             ctx.integration.error = Some(detail.clone());

@@ -12,6 +12,18 @@ use crate::deploy::Gateway;
 use crate::error::GatewayError;
 use crate::pipeline::context::RequestCtx;
 
+/// The backend URI: the integration's, with the canonical path's parameters and the client's
+/// query (plus mappings).
+pub(crate) fn target(
+    integration: &Integration,
+    ctx: &RequestCtx,
+    parts: &Parts,
+) -> Result<http::Uri, GatewayError> {
+    let client_query = parts.uri.query().unwrap_or("");
+    let query = uri::mapped_query(integration, ctx, &parts.headers, client_query, client_query);
+    uri::backend_uri(integration, ctx, &parts.headers, client_query, &query)
+}
+
 pub(crate) async fn invoke(
     gw: &Gateway,
     ctx: &mut RequestCtx,
@@ -19,9 +31,8 @@ pub(crate) async fn invoke(
     body: RequestBody,
     integration: &Integration,
 ) -> Result<Response<Body>, GatewayError> {
+    let target = target(integration, ctx, &parts)?;
     let client_query = parts.uri.query().unwrap_or("");
-    let query = uri::mapped_query(integration, ctx, &parts.headers, client_query, client_query);
-    let target = uri::backend_uri(integration, ctx, &parts.headers, client_query, &query)?;
     let mapped = uri::mapped_headers(integration, ctx, &parts.headers, client_query);
 
     let mut headers = parts.headers;

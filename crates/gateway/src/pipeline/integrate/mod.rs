@@ -12,6 +12,9 @@ mod http_proxy;
 mod mock;
 mod uri;
 
+#[cfg(any(test, feature = "test-util"))]
+pub(crate) use http_proxy::target as proxy_target;
+
 use bytes::Bytes;
 use http::request::Parts;
 use http::{HeaderMap, Response};
@@ -20,22 +23,28 @@ use restapi::{IntegrationKind, IntegrationResponse, ResponseSource, Template};
 use telemetry::Vars;
 
 use super::context::RequestCtx;
-use crate::body::{Body, Capped, MAX_PAYLOAD, PayloadTooLarge, ReadError, full, read_limited};
+use crate::body::{Body, BodyTimeout, Capped, MAX_PAYLOAD, PayloadTooLarge, ReadError, full};
 use crate::deploy::Gateway;
 use crate::error::{ErrorKind, GatewayError};
 
-/// A request body on its way to an integration: still streaming from the client, or already read
-/// (when authentication needed its hash).
+/// A request body on its way to an integration: still streaming from the client (capped at API
+/// Gateway's 10 MB payload and at the body-read deadline), or already read (when authentication
+/// needed its hash).
 pub enum RequestBody {
-    Streaming(hyper::body::Incoming),
+    Streaming(Capped),
     Buffered(Bytes),
 }
 
 impl RequestBody {
-    /// The body as sent upstream, limited to API Gateway's 10 MB payload.
+    /// A body streaming from the client, which must arrive whole by `deadline`.
+    pub fn streaming(body: hyper::body::Incoming, deadline: tokio::time::Instant) -> RequestBody {
+        RequestBody::Streaming(Capped::new(body, MAX_PAYLOAD, deadline))
+    }
+
+    /// The body as sent upstream.
     pub fn into_body(self) -> Body {
         match self {
-            RequestBody::Streaming(b) => Capped::new(b, MAX_PAYLOAD).boxed_unsync(),
+            RequestBody::Streaming(b) => b.boxed_unsync(),
             RequestBody::Buffered(b) => full(b),
         }
     }
@@ -51,8 +60,9 @@ impl RequestBody {
             RequestBody::Buffered(b) => return Ok(b),
             RequestBody::Streaming(b) => b,
         };
-        read_limited(body, limit).await.map_err(|e| match e {
+        body.read_all(limit).await.map_err(|e| match e {
             ReadError::TooLarge(_) => GatewayError::new(ErrorKind::RequestTooLarge),
+            ReadError::Timeout => GatewayError::new(ErrorKind::RequestTimeout),
             ReadError::Body(detail) => GatewayError::new(ErrorKind::BadRequest).detail(detail),
         })
     }
@@ -60,9 +70,23 @@ impl RequestBody {
 
 /// Whether an error (or one of its sources) is the payload limit being hit.
 pub(crate) fn is_length_limit(error: &(dyn std::error::Error + 'static)) -> bool {
+    has_source(error, |e| {
+        e.is::<PayloadTooLarge>() || e.is::<http_body_util::LengthLimitError>()
+    })
+}
+
+/// Whether an error (or one of its sources) is the client's body missing its deadline.
+pub(crate) fn is_body_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
+    has_source(error, |e| e.is::<BodyTimeout>())
+}
+
+fn has_source(
+    error: &(dyn std::error::Error + 'static),
+    test: impl Fn(&(dyn std::error::Error + 'static)) -> bool,
+) -> bool {
     let mut current = Some(error);
     while let Some(e) = current {
-        if e.is::<PayloadTooLarge>() || e.is::<http_body_util::LengthLimitError>() {
+        if test(e) {
             return true;
         }
         current = e.source();
