@@ -91,22 +91,20 @@ fn needs_rewrite(path: &[u8]) -> bool {
 }
 
 /// The canonical form of `path` (the whole request path, stage included), or why there is none.
-/// Borrowed when the path is already canonical, which is the common case.
+/// Borrowed when the path is already canonical, which is the common case: then it costs two scans
+/// of the bytes and no allocation.
 pub fn canonicalize(path: &str) -> Result<Cow<'_, str>, PathError> {
     let bytes = path.as_bytes();
     if bytes.first() != Some(&b'/') {
         return Err(PathError::NotAbsolute);
     }
-    let canonical = if needs_rewrite(bytes) {
-        Cow::Owned(rewrite(bytes)?)
-    } else {
-        for &b in bytes {
-            check_raw(b)?;
-        }
-        Cow::Borrowed(path)
-    };
-    check_segments(&canonical)?;
-    Ok(canonical)
+    if needs_rewrite(bytes) {
+        let canonical = rewrite(bytes)?;
+        check_segments(canonical.as_bytes())?;
+        return Ok(Cow::Owned(canonical));
+    }
+    check_segments(bytes)?;
+    Ok(Cow::Borrowed(path))
 }
 
 fn rewrite(bytes: &[u8]) -> Result<String, PathError> {
@@ -128,7 +126,6 @@ fn rewrite(bytes: &[u8]) -> Result<String, PathError> {
             }
             i += 3;
         } else if b.is_ascii() {
-            check_raw(b)?;
             out.push(char::from(b));
             i += 1;
         } else {
@@ -139,14 +136,21 @@ fn rewrite(bytes: &[u8]) -> Result<String, PathError> {
     Ok(out)
 }
 
-/// Refuses empty segments (but one trailing slash) and dot segments.
-fn check_segments(path: &str) -> Result<(), PathError> {
-    let mut segments = path.split('/').skip(1).peekable();
-    while let Some(segment) = segments.next() {
-        match segment {
-            "" if segments.peek().is_some() => return Err(PathError::EmptySegment),
-            "." | ".." => return Err(PathError::DotSegment),
-            _ => {}
+/// One pass over a path that starts with `/`: refuses forbidden characters, empty segments (but
+/// one trailing slash) and dot segments.
+fn check_segments(path: &[u8]) -> Result<(), PathError> {
+    let mut start = 1;
+    for i in 1..=path.len() {
+        match path.get(i) {
+            Some(&b) if b != b'/' => check_raw(b)?,
+            next => {
+                match path.get(start..i) {
+                    Some(b"") if next.is_some() => return Err(PathError::EmptySegment),
+                    Some(b"." | b"..") => return Err(PathError::DotSegment),
+                    _ => {}
+                }
+                start = i + 1;
+            }
         }
     }
     Ok(())
