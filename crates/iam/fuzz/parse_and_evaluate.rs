@@ -8,6 +8,7 @@
 
 use iam::{
     AuthzInput, NamedPolicy, ParseOptions, Policy, PolicySet, Principal, RequestContext, authorize,
+    authorize_assume_role,
 };
 
 const API: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123";
@@ -63,6 +64,21 @@ pub fn parse_and_evaluate(data: &[u8]) -> usize {
                 let _ = got.explanation().to_string();
                 let _ = got.deny_message(principal, "execute-api:Invoke", &resource);
             }
+            // The same document as a role's trust policy (and as the caller's policies).
+            let role = "arn:aws:iam::123456789012:role/target";
+            ctx.insert("sts:ExternalId", "ext");
+            let got = authorize_assume_role(&AuthzInput {
+                principal,
+                action: "sts:AssumeRole",
+                resource: role,
+                context: &ctx,
+                resource_account: "123456789012",
+                identity: Some(&set),
+                session_policies: Some(&set),
+                resource_policy: Some(&named),
+            });
+            let _ = got.explanation().to_string();
+            let _ = got.deny_message(principal, "sts:AssumeRole", role);
         }
     }
     parsed

@@ -36,6 +36,10 @@
 //! A caller with no IAM account (anonymous, an authorizer's caller) cannot be in another
 //! account: when such a caller comes with identity policies — a Lambda authorizer's, which API
 //! Gateway evaluates in the API's own account — Table A applies.
+//!
+//! **Role trust policies are not API Gateway resource policies.** `sts:AssumeRole` is decided
+//! by [`authorize_assume_role`], where the trust policy must always allow the caller (Table A's
+//! "identity policies alone suffice" does not apply); see that function for its table.
 
 use std::fmt;
 
@@ -116,6 +120,9 @@ pub enum Reason {
     CrossAccountNoResourceAllow,
     /// Cross-account and the resource has no resource policy.
     CrossAccountNoResourcePolicy,
+    /// `sts:AssumeRole`: the role's trust policy does not allow the caller (whatever the
+    /// caller's identity policies say).
+    NoTrustAllow,
 }
 
 impl Reason {
@@ -133,6 +140,7 @@ impl Reason {
             Reason::CrossAccountNoIdentityAllow => "cross_account_no_identity_allow",
             Reason::CrossAccountNoResourceAllow => "cross_account_no_resource_allow",
             Reason::CrossAccountNoResourcePolicy => "cross_account_no_resource_policy",
+            Reason::NoTrustAllow => "no_trust_allow",
         }
     }
 
@@ -149,6 +157,7 @@ impl Reason {
         Reason::CrossAccountNoIdentityAllow,
         Reason::CrossAccountNoResourceAllow,
         Reason::CrossAccountNoResourcePolicy,
+        Reason::NoTrustAllow,
     ];
 }
 
@@ -193,7 +202,8 @@ impl Authorization {
     /// * same account, nothing allows: `… because no identity-based policy allows the {action}
     ///   action`; cross-account with the resource policy silent: `… because no resource-based
     ///   policy allows the {action} action`; session policy silent: `… because no session policy
-    ///   allows the {action} action`
+    ///   allows the {action} action`; a role's trust policy silent ([`authorize_assume_role`]):
+    ///   `… because no resource-based policy allows the {action} action`
     /// * no IAM identity (or an anonymous caller): `User: anonymous is not authorized to perform:
     ///   {action} on resource: {resource}`, with ` with an explicit deny` when a statement denies.
     ///
@@ -216,9 +226,9 @@ impl Authorization {
                         "identity-based policy"
                     }
                     Reason::NoSessionAllow => "session policy",
-                    Reason::CrossAccountNoResourceAllow | Reason::CrossAccountNoResourcePolicy => {
-                        "resource-based policy"
-                    }
+                    Reason::CrossAccountNoResourceAllow
+                    | Reason::CrossAccountNoResourcePolicy
+                    | Reason::NoTrustAllow => "resource-based policy",
                     _ => return base,
                 };
                 if principal.is_anonymous() {
@@ -401,6 +411,175 @@ pub fn authorize(input: &AuthzInput<'_>) -> Authorization {
     Authorization {
         explanation: expl,
         identity_evaluated: id.is_some(),
+    }
+}
+
+/// The `sts:AssumeRole` table. Pure; the unit tests walk every cell.
+///
+/// `resource_allow` is the trust policy's strongest applying Allow, `identity_present` whether
+/// the caller is an IAM principal (users, role sessions, the root user, federated users).
+pub(crate) fn decide_assume_role(f: Facts) -> (Decision, Reason, Grants) {
+    use Decision::*;
+    use Reason::*;
+    let none = Grants::default();
+    if f.id_deny {
+        return (ExplicitDeny, ExplicitDenyIdentity, none);
+    }
+    if f.session_deny {
+        return (ExplicitDeny, ExplicitDenySession, none);
+    }
+    if f.resource_deny {
+        return (ExplicitDeny, ExplicitDenyResource, none);
+    }
+    // The trust policy must allow, always.
+    let Some(trust) = f.resource_allow else {
+        return (ImplicitDeny, NoTrustAllow, none);
+    };
+    let trust_only = Grants {
+        identity: false,
+        resource: true,
+    };
+    let both = Grants {
+        identity: true,
+        resource: true,
+    };
+    if !f.identity_present {
+        // A service or web-identity principal: no IAM identity side, the trust policy decides,
+        // but only by naming the caller (or everyone).
+        return match trust {
+            PrincipalMatch::Own | PrincipalMatch::Wildcard => (Allow, Allowed, trust_only),
+            PrincipalMatch::Role | PrincipalMatch::Account => (ImplicitDeny, NoTrustAllow, none),
+        };
+    }
+    let session_ok = !f.session_present || f.session_allow;
+    let identity_ok = f.id_allow && session_ok;
+    if !f.same_account {
+        // Cross-account: the caller's own account must allow too, whatever the trust names.
+        return if identity_ok {
+            (Allow, Allowed, both)
+        } else if f.id_allow {
+            (ImplicitDeny, NoSessionAllow, none)
+        } else {
+            (ImplicitDeny, CrossAccountNoIdentityAllow, none)
+        };
+    }
+    match trust {
+        // Naming the caller's ARN (or everyone) grants by itself; session policies do not limit
+        // a grant to the session's own ARN ("Session policies").
+        PrincipalMatch::Own | PrincipalMatch::Wildcard => (Allow, Allowed, trust_only),
+        // Naming the caller's role grants to every session, within its session policies.
+        PrincipalMatch::Role if session_ok => (Allow, Allowed, trust_only),
+        PrincipalMatch::Role => (ImplicitDeny, NoSessionAllow, none),
+        // Naming the account delegates to the account's IAM policies.
+        PrincipalMatch::Account if identity_ok => (Allow, Allowed, both),
+        PrincipalMatch::Account if f.id_allow => (ImplicitDeny, NoSessionAllow, none),
+        PrincipalMatch::Account => (ImplicitDeny, NoIdentityAllow, none),
+    }
+}
+
+/// Authorizes `sts:AssumeRole`: may `input.principal` assume the role `input.resource`, owned
+/// by `input.resource_account`, whose trust policy is `input.resource_policy`?
+///
+/// A role's trust policy is **not** combined like an API Gateway resource policy: it must
+/// itself allow the caller, always. IAM User Guide: "Policy evaluation logic" ("For most
+/// resources, you only need an explicit allow … in either an identity-based policy or a
+/// resource-based policy … IAM role trust policies and KMS key policies are exceptions to this
+/// logic, because they must explicitly allow access for principals"); "IAM JSON policy
+/// elements: Principal", *AWS account principals* (naming an account "delegates authority to
+/// the account"; the `:root` ARN and the bare id "behave the same way"); "Cross-account policy
+/// evaluation logic" (both accounts' evaluations must allow); "Policy evaluation logic" on
+/// resource-based policies naming a role (limited by session policies) or a role session (not
+/// limited). Then:
+///
+/// | caller | trust policy's Allow names | identity policies (and session policies) | result |
+/// |---|---|---|---|
+/// | any | nothing applies (another principal, a condition fails) | anything | denied (`no_trust_allow`) |
+/// | same account | the caller's ARN, or `*` | not needed | allowed |
+/// | same account, role session | the session's role (role chaining) | session policies must allow, when present | allowed / `no_session_allow` |
+/// | same account | only the account (`arn:aws:iam::ACCOUNT:root`, `"ACCOUNT"`) | must allow `sts:AssumeRole` on the role | allowed / `no_identity_allow` |
+/// | other account | anything that applies | must allow | allowed / `cross_account_no_identity_allow` |
+/// | any | — | an explicit Deny in identity, session or trust policy | denied (`explicit_deny_*`) |
+///
+/// Trust-policy conditions (`sts:ExternalId`, `aws:SourceIp`, …) are evaluated against
+/// `input.context`; a statement whose condition fails does not apply. The account root user has
+/// every identity-based permission in its own account. Service and web-identity principals
+/// have no identity side: the trust policy must name them. `None` for `resource_policy` (no
+/// trust policy) allows nothing.
+pub fn authorize_assume_role(input: &AuthzInput<'_>) -> Authorization {
+    let mut buf = [0u8; 64];
+    let action_lc = lowercase(input.action, &mut buf);
+    let req = Request {
+        principal: input.principal,
+        action_lc: &action_lc,
+        resource: input.resource,
+        arn: arn::split(input.resource),
+        ctx: input.context,
+    };
+    let mut expl = Explanation::new();
+    let id = input
+        .identity
+        .map(|s| evaluate::eval_set(s, &req, PolicySource::Identity, &mut expl));
+    let session = input
+        .session_policies
+        .map(|s| evaluate::eval_set(s, &req, PolicySource::Session, &mut expl));
+    let trust = input
+        .resource_policy
+        .map(|p| evaluate::eval_resource(p, &req, &mut expl));
+
+    let account = input.principal.account();
+    let is_root = matches!(input.principal.kind(), PrincipalKind::Account);
+    let anonymous = input.principal.is_anonymous();
+    let facts = Facts {
+        // Every principal with an account is an IAM principal with an identity side (empty
+        // when it has no policies).
+        identity_present: !account.is_empty(),
+        id_allow: id.is_some_and(|t| t.allow) || is_root,
+        id_deny: id.is_some_and(|t| t.deny),
+        session_present: session.is_some(),
+        session_allow: session.is_some_and(|t| t.allow),
+        session_deny: session.is_some_and(|t| t.deny),
+        resource_present: trust.is_some(),
+        // STS refuses unsigned callers; a trust policy naming `*` does not change that.
+        resource_allow: trust.and_then(|t| t.allow).filter(|_| !anonymous),
+        resource_deny: trust.is_some_and(|t| t.deny),
+        same_account: !account.is_empty() && account == input.resource_account,
+    };
+    let (decision, reason, grants) = decide_assume_role(facts);
+    expl.decision = decision;
+    expl.reason = reason;
+    for m in expl.matched.iter_mut() {
+        m.decisive = match (decision, m.effect) {
+            (Decision::ExplicitDeny, Effect::Deny) => true,
+            (Decision::Allow, Effect::Allow) => match m.source {
+                PolicySource::Identity | PolicySource::Session => grants.identity,
+                PolicySource::Resource => {
+                    grants.resource && m.principal_match == facts.resource_allow
+                }
+            },
+            _ => false,
+        };
+    }
+    if is_root && decision == Decision::Allow && grants.identity {
+        expl.notes
+            .push("the account root user has every identity-based permission");
+    }
+    if decision == Decision::ImplicitDeny {
+        match reason {
+            Reason::NoTrustAllow if facts.id_allow && !is_root => expl.notes.push(
+                "identity-based policies allow, but a role can be assumed only by a principal its trust policy allows",
+            ),
+            Reason::NoIdentityAllow => expl.notes.push(
+                "the trust policy allows only through the caller's account principal, which delegates to identity-based policies: they must allow sts:AssumeRole on the role too",
+            ),
+            Reason::CrossAccountNoIdentityAllow => expl.notes.push(
+                "a caller from another account needs both the trust policy and its own identity-based policies to allow",
+            ),
+            _ => {}
+        }
+    }
+    Authorization {
+        explanation: expl,
+        identity_evaluated: !anonymous,
     }
 }
 

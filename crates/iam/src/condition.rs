@@ -6,8 +6,11 @@
 //! * Several operators in a `Condition` block, and several keys under one operator, are AND-ed;
 //!   several values for one key are OR-ed.
 //! * When the key is absent from the request: positive operators are false, negated operators
-//!   (`StringNotEquals`, `NotIpAddress`, `ArnNotLike`, …) are true, any `…IfExists` operator is
-//!   true, `ForAllValues:` is true and `ForAnyValue:` is false. `Null` tests presence itself.
+//!   (`StringNotEquals`, `NotIpAddress`, `ArnNotLike`, …) are true, a single-valued `…IfExists`
+//!   operator is true, `ForAllValues:` is true and `ForAnyValue:` is false — **also as
+//!   `ForAnyValue:…IfExists`**: "for no matching context key or a null dataset, the condition
+//!   returns false" ("Set operators for multivalued context keys"), and `IfExists` does not turn
+//!   an empty set into a match. `Null` tests presence itself.
 //! * A negated operator is the negation of its positive twin: `StringNotEquals` holds when the
 //!   request value equals none of the policy values. With a set qualifier the negation applies
 //!   per request value (`ForAllValues:StringNotEquals` — no request value is in the list;
@@ -16,7 +19,12 @@
 //!   positive operator and as its negation for a negated one.
 //! * Policy variables are substituted in string and ARN operator values only (the policy
 //!   variables page; the operators page also lists `Bool`, which the variables page excludes —
-//!   we follow the variables page). A value whose variable cannot be resolved matches nothing.
+//!   we follow the variables page). A value whose variable cannot be resolved ("Policy
+//!   variables with no value": the value "is effectively null. There is no equal or like
+//!   value") matches nothing under the positive operator, so a negated operator holds: "Inverted
+//!   condition operators like `StringNotEquals` or `StringNotLike` do match against a null
+//!   value". A `Deny` with `StringNotEquals: {key: "${aws:PrincipalTag/team}"}` therefore denies
+//!   a caller without the tag — the page's own example.
 //! * `ArnEquals` and `ArnLike` behave identically (both take wildcards), as do `ArnNotEquals` and
 //!   `ArnNotLike`; ARNs are compared per component.
 //! * A request value that cannot be read as the operator's type (a non-number under
@@ -323,14 +331,7 @@ impl Condition {
             return want.contains(&absent);
         }
         let Some(request_values) = ctx.get_lc(&self.key_lc) else {
-            if self.if_exists {
-                return true;
-            }
-            return match self.qualifier {
-                Some(SetQualifier::ForAllValues) => true,
-                Some(SetQualifier::ForAnyValue) => false,
-                None => self.operator.is_negated(),
-            };
+            return Self::absent_key(self.qualifier, self.if_exists, self.operator);
         };
         let negated = self.operator.is_negated();
         match self.qualifier {
@@ -344,6 +345,27 @@ impl Condition {
             Some(SetQualifier::ForAllValues) => request_values
                 .iter()
                 .all(|v| self.positive(v, ctx) != negated),
+        }
+    }
+
+    /// The condition's value when its key is absent from the request (or has no values):
+    ///
+    /// * `ForAnyValue:` — false, with or without `IfExists`: no request value can match ("For
+    ///   no matching context key or a null dataset, the condition returns false"). `IfExists`
+    ///   does not rescue it: the set operator is evaluated over the (empty) request set first.
+    /// * `ForAllValues:` — true ("It also returns true if there are no context keys in the
+    ///   request"), with or without `IfExists`.
+    /// * no qualifier — true with `IfExists` ("If the key is not present, evaluate the condition
+    ///   element as true"); otherwise false for a positive operator and true for a negated one.
+    pub(crate) fn absent_key(
+        qualifier: Option<SetQualifier>,
+        if_exists: bool,
+        operator: Operator,
+    ) -> bool {
+        match qualifier {
+            Some(SetQualifier::ForAnyValue) => false,
+            Some(SetQualifier::ForAllValues) => true,
+            None => if_exists || operator.is_negated(),
         }
     }
 

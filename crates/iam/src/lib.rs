@@ -18,7 +18,8 @@
 //!   statements that can match it. [`PolicySet`] indexes a principal's policies together.
 //! * `evaluate` and [`authorize()`]: statement matching, then AWS's and API Gateway's
 //!   combination tables, giving an [`Authorization`] with a [`Decision`], a [`Reason`] label for
-//!   metrics and an [`Explanation`].
+//!   metrics and an [`Explanation`]. [`authorize_assume_role`] is IAM's rule for role trust
+//!   policies (`sts:AssumeRole`), where the trust policy must always allow.
 //! * [`Principal`], [`RequestContext`], and the identity [`Directory`] built from configuration.
 //!
 //! ```
@@ -67,7 +68,8 @@
 //!   (set operators), "AWS global condition context keys".
 //! * Variables: "IAM policy elements: Variables and tags".
 //! * Decisions: "Policy evaluation logic", "Policy evaluation for requests within a single
-//!   account", "Cross-account policy evaluation logic", "Session policies".
+//!   account", "Cross-account policy evaluation logic", "Session policies"; for roles, "How to
+//!   use trust policies with IAM roles" and "Roles terms and concepts" (trust policy).
 //! * API Gateway: "How API Gateway resource policies affect authorization workflow" (Tables A
 //!   and B) and the knowledge-center pages on 403 errors for the message wording.
 //! * Identifiers: "IAM identifiers" (ARNs, unique ids) and the AWS managed policy reference.
@@ -92,7 +94,9 @@ mod principal;
 mod secret;
 mod variables;
 
-pub use authorize::{Authorization, AuthzInput, Decision, Reason, authorize, mask_account};
+pub use authorize::{
+    Authorization, AuthzInput, Decision, Reason, authorize, authorize_assume_role, mask_account,
+};
 pub use condition::{Condition, Operator, SetQualifier};
 pub use context::{ContextValue, RequestContext};
 pub use directory::{

@@ -66,6 +66,10 @@ fn resource_patterns() -> Vec<String> {
         "{API}/prod/GET/users/${aws:username, 'nobody'}",
         "arn:aws:s3:::*",
         "arn:aws:execute-api:us-east-1:123456789012:abc123/?????/GET/*",
+        // For sts:AssumeRole: roles, one named through a variable few callers resolve.
+        "arn:aws:iam::123456789012:role/*",
+        "arn:aws:iam::123456789012:role/target",
+        "arn:aws:iam::*:role/${aws:PrincipalTag/team}",
     ]
     .iter()
     .map(|s| s.replace("{API}", API))
@@ -138,6 +142,41 @@ fn condition_pool() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         ("ArnNotLike", "aws:SourceArn", vec!["*"]),
         ("Null", "aws:username", vec!["true"]),
         ("Null", "k", vec!["false"]),
+        // Unresolvable variables under negated operators ("Policy variables with no value"):
+        // only alice and the dev/app session have a team tag; sessions have no aws:username.
+        ("StringNotEquals", "k", vec!["${aws:PrincipalTag/team}"]),
+        (
+            "StringNotLike",
+            "aws:userid",
+            vec!["${aws:PrincipalTag/team}*"],
+        ),
+        (
+            "StringNotEqualsIgnoreCase",
+            "aws:PrincipalTag/team",
+            vec!["${aws:username}"],
+        ),
+        (
+            "ArnNotEquals",
+            "aws:PrincipalArn",
+            vec!["arn:aws:iam::123456789012:user/${aws:username}"],
+        ),
+        (
+            "ArnNotLike",
+            "aws:PrincipalArn",
+            vec!["arn:aws:iam::*:role/${aws:PrincipalTag/team}"],
+        ),
+        (
+            "StringEquals",
+            "aws:userid",
+            vec!["${aws:PrincipalTag/team}"],
+        ),
+        // A key no request carries (with every qualifier and IfExists: ForAnyValue…IfExists
+        // on an absent key).
+        ("StringEquals", "aws:TagKeys", vec!["team"]),
+        ("StringLike", "aws:TagKeys", vec!["t*"]),
+        // Trust-policy conditions.
+        ("StringEquals", "sts:ExternalId", vec!["ext-1"]),
+        ("StringNotEquals", "sts:ExternalId", vec!["ext-1"]),
     ]
 }
 
@@ -197,17 +236,21 @@ fn arb_statement(kind: PolicyKind) -> impl Strategy<Value = Value> {
                     if not_action { "NotAction" } else { "Action" }.into(),
                     actions,
                 );
-                let resources = list_or_single(resources.into_iter().map(Value::from).collect());
-                s.insert(
-                    if not_resource {
-                        "NotResource"
-                    } else {
-                        "Resource"
-                    }
-                    .into(),
-                    resources,
-                );
-                if kind == PolicyKind::Resource {
+                // Trust policies have no Resource: the role is the resource.
+                if kind != PolicyKind::Trust {
+                    let resources =
+                        list_or_single(resources.into_iter().map(Value::from).collect());
+                    s.insert(
+                        if not_resource {
+                            "NotResource"
+                        } else {
+                            "Resource"
+                        }
+                        .into(),
+                        resources,
+                    );
+                }
+                if kind != PolicyKind::Identity {
                     s.insert(
                         if not_principal {
                             "NotPrincipal"
@@ -243,7 +286,8 @@ fn arb_policy(kind: PolicyKind) -> impl Strategy<Value = Policy> {
             }
             let opts = match kind {
                 PolicyKind::Resource => ParseOptions::resource(Some(API.into())),
-                _ => ParseOptions::identity(),
+                PolicyKind::Trust => ParseOptions::trust(),
+                PolicyKind::Identity => ParseOptions::identity(),
             };
             Policy::parse(&doc, &opts)
                 .unwrap_or_else(|e| panic!("generated policy refused: {e}\n{doc}"))
@@ -268,6 +312,7 @@ struct Extras {
     secure: Option<&'static str>,
     k: Vec<&'static str>,
     n: Option<&'static str>,
+    external_id: Option<&'static str>,
 }
 
 fn arb_extras() -> impl Strategy<Value = Extras> {
@@ -288,14 +333,16 @@ fn arb_extras() -> impl Strategy<Value = Extras> {
         proptest::option::of(select(vec!["true", "false", "TRUE"])),
         proptest::collection::vec(select(vec!["a", "b", "c", "alice", "A", "ab"]), 0..3),
         proptest::option::of(select(vec!["3", "7", "x", "5"])),
+        proptest::option::of(select(vec!["ext-1", "ext-2"])),
     )
-        .prop_map(|(ip, time, epoch, secure, k, n)| Extras {
+        .prop_map(|(ip, time, epoch, secure, k, n, external_id)| Extras {
             ip,
             time,
             epoch,
             secure,
             k,
             n,
+            external_id,
         })
 }
 
@@ -311,6 +358,7 @@ fn context(p: &Principal, e: &Extras) -> RequestContext {
     set("aws:EpochTime", e.epoch);
     set("aws:SecureTransport", e.secure);
     set("n", e.n);
+    set("sts:ExternalId", e.external_id);
     c.insert_values("k", e.k.iter().copied());
     c
 }
@@ -378,6 +426,56 @@ fn arb_scenario() -> impl Strategy<Value = Scenario> {
         )
 }
 
+const ROLE: &str = "arn:aws:iam::123456789012:role/target";
+
+/// `sts:AssumeRole` on [`ROLE`]: the caller's identity (and session) policies and the role's
+/// trust policy.
+#[derive(Debug, Clone)]
+struct AssumeScenario {
+    principal: Principal,
+    identity: PolicySet,
+    session: Option<PolicySet>,
+    trust: Policy,
+    extras: Extras,
+}
+
+fn arb_assume_scenario() -> impl Strategy<Value = AssumeScenario> {
+    (
+        arb_principal(),
+        arb_set("id", 3),
+        prop_oneof![3 => Just(None), 1 => arb_set("session", 2).prop_map(Some)],
+        arb_policy(PolicyKind::Trust),
+        arb_extras(),
+    )
+        .prop_map(
+            |(principal, identity, session, trust, extras)| AssumeScenario {
+                principal,
+                identity,
+                session,
+                trust,
+                extras,
+            },
+        )
+}
+
+impl AssumeScenario {
+    fn with_input<T>(&self, f: impl FnOnce(&AuthzInput<'_>) -> T) -> T {
+        let ctx = context(&self.principal, &self.extras);
+        let trust = NamedPolicy::new("target trust policy", self.trust.clone());
+        let identity = (!self.principal.is_anonymous()).then_some(&self.identity);
+        f(&AuthzInput {
+            principal: &self.principal,
+            action: "sts:AssumeRole",
+            resource: ROLE,
+            context: &ctx,
+            resource_account: OWNER,
+            identity,
+            session_policies: self.session.as_ref(),
+            resource_policy: Some(&trust),
+        })
+    }
+}
+
 /// Cases per differential run; `IAM_DIFF_CASES=100000 cargo test --release …` for a long run.
 fn diff_cases() -> u32 {
     std::env::var("IAM_DIFF_CASES")
@@ -427,6 +525,30 @@ proptest! {
             Decision::ExplicitDeny => prop_assert!(decisive > 0),
             Decision::Allow => prop_assert!(decisive > 0 || root),
             Decision::ImplicitDeny => prop_assert_eq!(decisive, 0),
+        }
+    }
+
+    #[test]
+    fn assume_role_agrees_with_reference(s in arb_assume_scenario()) {
+        let (got, (want, want_matched)) = s.with_input(|input| {
+            (authorize_assume_role(input), reference::authorize_assume_role(input))
+        });
+        let got_matched: reference::Matched = got
+            .explanation()
+            .matched()
+            .iter()
+            .map(|m| (m.source, m.policy.to_string(), m.index, m.effect))
+            .collect();
+        prop_assert_eq!(got.decision(), want, "{}", got.explanation());
+        prop_assert_eq!(got_matched, want_matched);
+        match got.decision() {
+            Decision::Allow => {
+                prop_assert_eq!(got.reason(), Reason::Allowed);
+                // The trust policy always takes part in an Allow.
+                prop_assert!(got.explanation().matched().iter().any(|m| m.decisive && m.source == PolicySource::Resource));
+            }
+            Decision::ExplicitDeny => prop_assert!(got.reason().label().starts_with("explicit_deny")),
+            Decision::ImplicitDeny => prop_assert!(got.explanation().matched().iter().all(|m| !m.decisive)),
         }
     }
 
@@ -483,4 +605,141 @@ fn generated_scenarios_cover_the_decision_space() {
             "{label} rarely generated: {reasons:?}"
         );
     }
+}
+
+/// Guards the generators for the two bug classes the reference once shared with the engine:
+/// scenarios where `ForAnyValue:…IfExists` meets an absent key, and where unresolvable
+/// variables sit in `NotResource` or under negated operators, must be generated — often enough
+/// that the readings differ in the final decision, so `engine_agrees_with_reference` decides
+/// between them.
+#[test]
+fn generated_scenarios_exercise_absent_keys_and_unresolvable_variables() {
+    use proptest::strategy::ValueTree;
+    use reference::Quirks;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = arb_scenario();
+    let (mut if_exists_flips, mut variable_flips) = (0, 0);
+    let (mut not_resource_unresolved, mut negated_unresolved, mut any_if_exists_absent) = (0, 0, 0);
+    for _ in 0..3000 {
+        let s = strategy.new_tree(&mut runner).unwrap().current();
+        let ctx = context(&s.principal, &s.extras);
+        let rp = s
+            .resource_policy
+            .clone()
+            .map(|p| NamedPolicy::new("api", p));
+        let input = AuthzInput {
+            principal: &s.principal,
+            action: s.action,
+            resource: &s.resource,
+            context: &ctx,
+            resource_account: OWNER,
+            identity: s.identity.as_ref(),
+            session_policies: s.session.as_ref(),
+            resource_policy: rp.as_ref(),
+        };
+        let documented = reference::authorize(&input).0;
+        let q1 = Quirks {
+            if_exists_rescues_for_any_value: true,
+            ..Quirks::default()
+        };
+        let q2 = Quirks {
+            unresolved_variable_voids_statement: true,
+            ..Quirks::default()
+        };
+        if_exists_flips += usize::from(reference::authorize_with(&input, q1).0 != documented);
+        variable_flips += usize::from(reference::authorize_with(&input, q2).0 != documented);
+        let statements = s
+            .identity
+            .iter()
+            .chain(s.session.iter())
+            .flat_map(|set| set.policies().iter().map(|p| p.policy().clone()))
+            .chain(s.resource_policy.iter().cloned())
+            .filter(|p| p.version() == PolicyVersion::V2012_10_17)
+            .flat_map(|p| p.statements().to_vec())
+            .collect::<Vec<_>>();
+        let unresolved = |text: &str| {
+            text.contains("${aws:PrincipalTag/team}") && ctx.get("aws:PrincipalTag/team").is_none()
+                || text.contains("${aws:username}") && ctx.get("aws:username").is_none()
+        };
+        for st in &statements {
+            if st.resource().is_some_and(|r| {
+                r.is_negated() && r.patterns().iter().any(|p| unresolved(p.as_str()))
+            }) {
+                not_resource_unresolved += 1;
+            }
+            for c in st.conditions() {
+                if c.operator().is_negated() && c.values().iter().any(|v| unresolved(v)) {
+                    negated_unresolved += 1;
+                }
+                if c.qualifier() == Some(SetQualifier::ForAnyValue)
+                    && c.if_exists()
+                    && ctx.get(c.key()).is_none()
+                {
+                    any_if_exists_absent += 1;
+                }
+            }
+        }
+    }
+    for (what, n) in [
+        (
+            "NotResource with an unresolvable variable",
+            not_resource_unresolved,
+        ),
+        (
+            "negated operator with an unresolvable variable",
+            negated_unresolved,
+        ),
+        (
+            "ForAnyValue:…IfExists on an absent key",
+            any_if_exists_absent,
+        ),
+        (
+            "decisions flipped by IfExists rescuing ForAnyValue",
+            if_exists_flips,
+        ),
+        (
+            "decisions flipped by voiding statements with unresolvable variables",
+            variable_flips,
+        ),
+    ] {
+        assert!(n >= 20, "{what}: only {n} in 3000 scenarios");
+    }
+}
+
+/// For `sts:AssumeRole`: the generated scenarios reach every outcome, and plenty of them are
+/// decided differently by API Gateway's Table A (the old fail-open evaluation), so
+/// `assume_role_agrees_with_reference` would catch a regression to it.
+#[test]
+fn generated_assume_role_scenarios_cover_the_trust_table() {
+    use proptest::strategy::ValueTree;
+    use std::collections::BTreeMap;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = arb_assume_scenario();
+    let mut reasons: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut table_a_differs = 0;
+    for _ in 0..3000 {
+        let s = strategy.new_tree(&mut runner).unwrap().current();
+        let (got, table_a) = s.with_input(|input| (authorize_assume_role(input), authorize(input)));
+        *reasons.entry(got.reason().label()).or_default() += 1;
+        table_a_differs += usize::from(got.decision() != table_a.decision());
+    }
+    for label in [
+        "allowed",
+        "explicit_deny_identity",
+        "explicit_deny_session",
+        "explicit_deny_resource",
+        "no_identity_allow",
+        "no_session_allow",
+        "no_trust_allow",
+        "cross_account_no_identity_allow",
+    ] {
+        assert!(
+            reasons.get(label).copied().unwrap_or(0) >= 5,
+            "{label} rarely generated: {reasons:?}"
+        );
+    }
+    assert!(
+        table_a_differs >= 50,
+        "only {table_a_differs} scenarios tell the rules apart"
+    );
 }

@@ -314,3 +314,181 @@ fn conditions_in_context() {
         Decision::ImplicitDeny
     );
 }
+
+/// "Policy variables with no value" (IAM User Guide, "IAM policy elements: Variables and
+/// tags"), statement by statement. An independent evaluator read "the entire statement might
+/// be invalid" as "an unresolvable variable voids the statement"; the section itself says
+/// otherwise, and its own example depends on it:
+///
+/// * positive operators "do not match, and the policy statement does not take effect";
+/// * "Inverted condition operators like `StringNotEquals` or `StringNotLike` do match against a
+///   null value" — so a `Deny` on `StringNotEquals: {s3:ExistingObjectTag/Team:
+///   ${aws:PrincipalTag/Team}}` denies a caller without the tag ("Access is specifically denied
+///   when `aws:principaltag/Team` is not set");
+/// * in `Resource` or `NotResource`, "the resource that includes a policy variable with no
+///   value will not match any resource": a `Resource` entry with it matches nothing, and a
+///   `NotResource` entry with it excludes nothing.
+#[test]
+fn unresolvable_variables_follow_the_no_value_section() {
+    let untagged = alice();
+    let tagged = Principal::user(OWNER, "alice").with_tags([("Team".into(), "blue".into())].into());
+    let r = res("/prod/GET/pets");
+    let ctx = |p: &Principal, object_team: Option<&str>| {
+        let mut c = RequestContext::for_principal(p);
+        if let Some(t) = object_team {
+            c.insert("s3:ExistingObjectTag/Team", t);
+        }
+        c
+    };
+    let allow_all = json!({"Effect": "Allow", "Action": "*", "Resource": "*"});
+
+    // The page's example: Deny unless the object's team is the caller's.
+    let doc_example = ident(json!([allow_all, {
+        "Effect": "Deny", "Action": INVOKE, "Resource": "*",
+        "Condition": {"StringNotEquals": {"s3:ExistingObjectTag/Team": "${aws:PrincipalTag/Team}"}}
+    }]));
+    let d = |p: &Principal, team| {
+        Req::new(p, &r)
+            .identity(&doc_example)
+            .ctx(ctx(p, team))
+            .decision()
+    };
+    assert_eq!(d(&tagged, Some("blue")), Decision::Allow);
+    assert_eq!(d(&tagged, Some("red")), Decision::ExplicitDeny);
+    assert_eq!(
+        d(&untagged, Some("blue")),
+        Decision::ExplicitDeny,
+        "the tag is not set: specifically denied"
+    );
+    assert_eq!(d(&untagged, None), Decision::ExplicitDeny);
+
+    // Positive operator with the variable: the Allow does not take effect.
+    let positive = ident(json!([{
+        "Effect": "Allow", "Action": INVOKE, "Resource": "*",
+        "Condition": {"StringEquals": {"s3:ExistingObjectTag/Team": "${aws:PrincipalTag/Team}"}}
+    }]));
+    let d = |p: &Principal, team| {
+        Req::new(p, &r)
+            .identity(&positive)
+            .ctx(ctx(p, team))
+            .decision()
+    };
+    assert_eq!(d(&tagged, Some("blue")), Decision::Allow);
+    assert_eq!(d(&untagged, Some("blue")), Decision::ImplicitDeny);
+
+    // ArnNotEquals/ArnNotLike likewise match the null value.
+    let arn_not = ident(json!([allow_all, {
+        "Effect": "Deny", "Action": INVOKE, "Resource": "*",
+        "Condition": {"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:user/${aws:PrincipalTag/Team}"}}
+    }]));
+    assert_eq!(
+        Req::new(&untagged, &r).identity(&arn_not).decision(),
+        Decision::ExplicitDeny
+    );
+
+    // Resource: the entry matches nothing; NotResource: the entry excludes nothing.
+    let team_resource = format!("{API}/prod/GET/${{aws:PrincipalTag/Team}}");
+    let team_r = res("/prod/GET/blue");
+    let allow_team =
+        ident(json!([{"Effect": "Allow", "Action": INVOKE, "Resource": team_resource}]));
+    assert_eq!(
+        Req::new(&tagged, &team_r).identity(&allow_team).decision(),
+        Decision::Allow
+    );
+    assert_eq!(
+        Req::new(&untagged, &team_r)
+            .identity(&allow_team)
+            .decision(),
+        Decision::ImplicitDeny
+    );
+    let deny_but_team = ident(json!([allow_all, {
+        "Effect": "Deny", "Action": INVOKE, "NotResource": team_resource
+    }]));
+    assert_eq!(
+        Req::new(&tagged, &team_r)
+            .identity(&deny_but_team)
+            .decision(),
+        Decision::Allow
+    );
+    assert_eq!(
+        Req::new(&untagged, &team_r)
+            .identity(&deny_but_team)
+            .decision(),
+        Decision::ExplicitDeny,
+        "NotResource's entry with no value excludes nothing: the Deny covers every resource"
+    );
+    // A default resolves the variable, so the statement is judged on its value.
+    let with_default = ident(json!([allow_all, {
+        "Effect": "Deny", "Action": INVOKE,
+        "NotResource": format!("{API}/prod/GET/${{aws:PrincipalTag/Team, 'blue'}}")
+    }]));
+    assert_eq!(
+        Req::new(&untagged, &team_r)
+            .identity(&with_default)
+            .decision(),
+        Decision::Allow
+    );
+}
+
+/// Variables are substituted only in `Resource`/`NotResource` and in string and ARN condition
+/// values ("Where you can use policy variables"). In `Action`/`NotAction` they could only be
+/// literal text, which no action name contains: such policies are refused when loaded, so an
+/// unresolvable variable can never widen a `NotAction`.
+#[test]
+fn variables_in_actions_are_refused() {
+    for (element, value) in [
+        ("Action", "execute-api:${aws:username}"),
+        ("NotAction", "execute-api:${aws:username}"),
+        ("NotAction", "${aws:username}:*"),
+        ("NotAction", "execute-api:Invoke${aws:PrincipalTag/team}"),
+    ] {
+        let doc = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", element: value, "Resource": "*"}]});
+        let err = Policy::parse(&doc, &ParseOptions::identity()).unwrap_err();
+        assert_eq!(err.pointer, format!("/Statement/0/{element}"), "{value}");
+    }
+}
+
+/// "Set operators for multivalued context keys" — `ForAnyValue` "For no matching context key
+/// or a null dataset, the condition returns false" — with `IfExists`, in an Allow and a Deny.
+#[test]
+fn for_any_value_if_exists_on_an_absent_key_does_not_apply() {
+    let a = alice();
+    let r = res("/prod/GET/pets");
+    let allow = ident(json!([{
+        "Effect": "Allow", "Action": INVOKE, "Resource": "*",
+        "Condition": {"ForAnyValue:StringEqualsIfExists": {"aws:TagKeys": "team"}}
+    }]));
+    assert_eq!(
+        Req::new(&a, &r).identity(&allow).decision(),
+        Decision::ImplicitDeny
+    );
+    let mut tagged = RequestContext::for_principal(&a);
+    tagged.insert_values("aws:TagKeys", ["team", "env"]);
+    assert_eq!(
+        Req::new(&a, &r).identity(&allow).ctx(tagged).decision(),
+        Decision::Allow
+    );
+    let deny = ident(
+        json!([{"Effect": "Allow", "Action": "*", "Resource": "*"}, {
+            "Effect": "Deny", "Action": INVOKE, "Resource": "*",
+            "Condition": {"ForAnyValue:StringNotLikeIfExists": {"aws:TagKeys": "t*"}}
+        }]),
+    );
+    assert_eq!(Req::new(&a, &r).identity(&deny).decision(), Decision::Allow);
+    // ForAllValues and single-valued IfExists are true on the absent key.
+    for op in [
+        "ForAllValues:StringEqualsIfExists",
+        "ForAllValues:StringEquals",
+        "StringEqualsIfExists",
+    ] {
+        let p = ident(json!([{
+            "Effect": "Allow", "Action": INVOKE, "Resource": "*",
+            "Condition": {op: {"aws:TagKeys": "team"}}
+        }]));
+        assert_eq!(
+            Req::new(&a, &r).identity(&p).decision(),
+            Decision::Allow,
+            "{op}"
+        );
+    }
+}

@@ -116,7 +116,7 @@ pub fn simulate(config: &Config, sim: &Simulation) -> anyhow::Result<Outcome> {
     } else {
         identity
     };
-    let authorization = iam::authorize(&AuthzInput {
+    let input = AuthzInput {
         principal: &principal,
         action: &sim.action,
         resource: &sim.resource,
@@ -125,7 +125,13 @@ pub fn simulate(config: &Config, sim: &Simulation) -> anyhow::Result<Outcome> {
         identity: identity.as_deref(),
         session_policies: None,
         resource_policy: resource_policy.as_ref(),
-    });
+    };
+    // The same decision STS makes: a role's trust policy is not an ordinary resource policy.
+    let authorization = if sim.action.eq_ignore_ascii_case("sts:AssumeRole") {
+        iam::authorize_assume_role(&input)
+    } else {
+        iam::authorize(&input)
+    };
     let mut report = authorization
         .explanation()
         .for_request(&principal, &sim.action, &sim.resource)

@@ -3,9 +3,11 @@
 //! A request is STS's when it targets `/` with form-encoded parameters (POST) or an `Action`
 //! query parameter (GET, as presigned `GetCallerIdentity` URLs do), on a host that is not an
 //! `execute-api` host. It is authenticated with SigV4 for the `sts` service, and `AssumeRole` is
-//! authorized with the IAM engine against the caller's identity policies and the role's trust
-//! policy, combined exactly as for API resource policies. Issued sessions are stored, so they
-//! survive a restart.
+//! authorized with [`iam::authorize_assume_role`]: the role's trust policy must itself allow the
+//! caller; when it names only the caller's account, or the caller is in another account, the
+//! caller's identity policies (narrowed by its session policies) must allow `sts:AssumeRole` on
+//! the role too. (Not API Gateway's resource-policy table, where identity policies alone may
+//! allow in the same account.) Issued sessions are stored, so they survive a restart.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -230,7 +232,10 @@ async fn assume_role(
     if let Some(s) = &request.source_identity {
         context.insert("sts:SourceIdentity", s.as_str());
     }
-    let result = iam::authorize(&AuthzInput {
+    // The trust policy must allow, with its conditions (`sts:ExternalId`, `aws:SourceIp`, …)
+    // holding; identity policies are needed as well for account delegation and cross-account
+    // callers (see `iam::authorize_assume_role`).
+    let result = iam::authorize_assume_role(&AuthzInput {
         principal,
         action: ACTION,
         resource: role.arn(),

@@ -307,3 +307,136 @@ fn every_reason_has_a_distinct_label() {
     let labels: std::collections::HashSet<_> = Reason::ALL.iter().map(|r| r.label()).collect();
     assert_eq!(labels.len(), Reason::ALL.len());
 }
+
+// ---- sts:AssumeRole ------------------------------------------------------------------------
+
+/// Every cell of the trust-policy table, against the rule stated the other way round: "the
+/// trusting account's evaluation (the trust policy) must allow; the trusted account's
+/// evaluation (identity and session policies) must allow too unless the trust policy granted
+/// directly to the caller in its own account".
+#[test]
+fn decide_assume_role_every_cell() {
+    let trusts = [
+        None,
+        Some(PrincipalMatch::Account),
+        Some(PrincipalMatch::Role),
+        Some(PrincipalMatch::Own),
+        Some(PrincipalMatch::Wildcard),
+    ];
+    let sessions = [
+        None,
+        Some(Side::Allow),
+        Some(Side::Neither),
+        Some(Side::Deny),
+    ];
+    let mut cells = 0;
+    for trust in trusts {
+        for trust_deny in [false, true] {
+            for id in SIDES {
+                for session in sessions {
+                    for same_account in [false, true] {
+                        for identity_present in [false, true] {
+                            let f = Facts {
+                                identity_present,
+                                id_allow: matches!(id, Side::Allow),
+                                id_deny: matches!(id, Side::Deny),
+                                session_present: session.is_some(),
+                                session_allow: matches!(session, Some(Side::Allow)),
+                                session_deny: matches!(session, Some(Side::Deny)),
+                                resource_present: true,
+                                resource_allow: trust,
+                                resource_deny: trust_deny,
+                                same_account,
+                            };
+                            let any_deny = f.id_deny || f.session_deny || f.resource_deny;
+                            let session_ok = !f.session_present || f.session_allow;
+                            let trusting_allows = trust.is_some();
+                            let direct = match trust {
+                                Some(PrincipalMatch::Own | PrincipalMatch::Wildcard) => true,
+                                Some(PrincipalMatch::Role) => session_ok && identity_present,
+                                _ => false,
+                            };
+                            let trusted_allows = if !identity_present {
+                                direct
+                            } else {
+                                (same_account && direct) || (f.id_allow && session_ok)
+                            };
+                            let want = if any_deny {
+                                Decision::ExplicitDeny
+                            } else if trusting_allows && trusted_allows {
+                                Decision::Allow
+                            } else {
+                                Decision::ImplicitDeny
+                            };
+                            let (got, reason, grants) = decide_assume_role(f);
+                            assert_eq!(got, want, "{f:?}");
+                            if got == Decision::Allow {
+                                assert_eq!(reason, Reason::Allowed);
+                                assert!(grants.resource, "the trust policy always grants: {f:?}");
+                            }
+                            if got == Decision::ImplicitDeny && trust.is_none() {
+                                assert_eq!(reason, Reason::NoTrustAllow, "{f:?}");
+                            }
+                            cells += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(cells, 5 * 2 * 3 * 4 * 2 * 2);
+}
+
+#[test]
+fn decide_assume_role_reasons() {
+    let f = |trust, id_allow, same_account| Facts {
+        identity_present: true,
+        id_allow,
+        resource_present: true,
+        resource_allow: trust,
+        same_account,
+        ..Facts::default()
+    };
+    let r = |trust, id, same| decide_assume_role(f(trust, id, same)).1;
+    // Same account: identity alone never suffices (unlike Table A).
+    assert_eq!(r(None, true, true), Reason::NoTrustAllow);
+    assert_eq!(
+        decide(f(None, true, true)).0,
+        Decision::Allow,
+        "Table A would allow"
+    );
+    assert_eq!(
+        r(Some(PrincipalMatch::Account), false, true),
+        Reason::NoIdentityAllow
+    );
+    assert_eq!(
+        r(Some(PrincipalMatch::Account), true, true),
+        Reason::Allowed
+    );
+    assert_eq!(r(Some(PrincipalMatch::Own), false, true), Reason::Allowed);
+    // Cross-account: identity always needed.
+    assert_eq!(
+        r(Some(PrincipalMatch::Own), false, false),
+        Reason::CrossAccountNoIdentityAllow
+    );
+    assert_eq!(r(Some(PrincipalMatch::Own), true, false), Reason::Allowed);
+    assert_eq!(r(None, true, false), Reason::NoTrustAllow);
+    // Session policies.
+    let s = |trust, id_allow, session_allow| Facts {
+        session_present: true,
+        session_allow,
+        ..f(trust, id_allow, true)
+    };
+    assert_eq!(
+        decide_assume_role(s(Some(PrincipalMatch::Role), false, false)).1,
+        Reason::NoSessionAllow
+    );
+    assert_eq!(
+        decide_assume_role(s(Some(PrincipalMatch::Own), false, false)).1,
+        Reason::Allowed
+    );
+    assert_eq!(
+        decide_assume_role(s(Some(PrincipalMatch::Account), true, false)).1,
+        Reason::NoSessionAllow
+    );
+}

@@ -334,8 +334,8 @@ fn set_qualifiers() {
     assert!(eval("ForAllValues:StringNotEquals", &["a"], None));
     assert!(!eval("ForAnyValue:StringNotEquals", &["a"], None));
     assert!(
-        eval("ForAnyValue:StringEqualsIfExists", &["a"], None),
-        "IfExists wins"
+        !eval("ForAnyValue:StringEqualsIfExists", &["a"], None),
+        "IfExists does not rescue ForAnyValue on an absent key"
     );
     // No qualifier with several request values: any for positive, none for negated.
     assert!(eval("StringEquals", &["a"], Some(&["b", "a"])));
@@ -402,4 +402,131 @@ fn keys_are_case_insensitive() {
     let c = ctx(&[("AWS:SourceIP", &["10.0.0.1"])]);
     assert!(cond("IpAddress", "aws:sourceip", &["10.0.0.0/8"]).evaluate(&c));
     assert!(cond("IpAddress", "Aws:SourceIp", &["10.0.0.0/8"]).evaluate(&c));
+}
+
+/// "Set operators for multivalued context keys": `ForAnyValue` over no request values is false
+/// and `ForAllValues` true; "…IfExists condition operators": a single-valued `…IfExists` on an
+/// absent key is true. `IfExists` does not turn `ForAnyValue`'s empty set into a match — the
+/// regression an independent evaluator found (`ForAnyValue:StringEqualsIfExists` on an absent
+/// key allowed).
+#[test]
+fn absent_keys_for_every_operator_qualifier_and_if_exists() {
+    let sample = |op: Operator| -> &'static str {
+        use Operator::*;
+        match op {
+            NumericEquals
+            | NumericNotEquals
+            | NumericLessThan
+            | NumericLessThanEquals
+            | NumericGreaterThan
+            | NumericGreaterThanEquals => "5",
+            DateEquals
+            | DateNotEquals
+            | DateLessThan
+            | DateLessThanEquals
+            | DateGreaterThan
+            | DateGreaterThanEquals => "2024-01-01T00:00:00Z",
+            Bool | Null => "true",
+            BinaryEquals => "QmluYXJ5",
+            IpAddress | NotIpAddress => "10.0.0.0/8",
+            ArnEquals | ArnLike | ArnNotEquals | ArnNotLike => "arn:aws:iam::*:user/*",
+            _ => "a",
+        }
+    };
+    let absent = RequestContext::new();
+    for &op in Operator::ALL {
+        if op == Operator::Null {
+            continue;
+        }
+        for qualifier in ["", "ForAllValues:", "ForAnyValue:"] {
+            for if_exists in [false, true] {
+                let name = format!(
+                    "{qualifier}{}{}",
+                    op.name(),
+                    if if_exists { "IfExists" } else { "" }
+                );
+                let want = match qualifier {
+                    "ForAnyValue:" => false,
+                    "ForAllValues:" => true,
+                    _ => if_exists || op.is_negated(),
+                };
+                let c = cond(&name, "k", &[sample(op)]);
+                assert_eq!(c.evaluate(&absent), want, "{name} on an absent key");
+                // An empty value list is an absent key.
+                let empty = ctx(&[("k", &[])]);
+                assert_eq!(c.evaluate(&empty), want, "{name} on an empty key");
+            }
+        }
+    }
+}
+
+#[test]
+fn for_any_value_if_exists_still_tests_present_keys() {
+    assert!(eval(
+        "ForAnyValue:StringEqualsIfExists",
+        &["a"],
+        Some(&["b", "a"])
+    ));
+    assert!(!eval(
+        "ForAnyValue:StringEqualsIfExists",
+        &["a"],
+        Some(&["b"])
+    ));
+    assert!(eval(
+        "ForAnyValue:StringNotEqualsIfExists",
+        &["a"],
+        Some(&["a", "b"])
+    ));
+    assert!(!eval("ForAnyValue:StringNotLikeIfExists", &["*"], None));
+    assert!(eval("ForAllValues:StringLikeIfExists", &["a*"], None));
+    assert!(eval("StringNotEqualsIfExists", &["a"], None));
+}
+
+/// "Policy variables with no value" (IAM User Guide, "IAM policy elements: Variables and
+/// tags"): a variable with no value "is effectively null. There is no equal or like value";
+/// positive operators do not match it and "Inverted condition operators like `StringNotEquals`
+/// or `StringNotLike` do match against a null value". Pinned for every operator that takes
+/// variables, with the key present and absent, and with a default (which does resolve).
+#[test]
+fn unresolvable_variables_in_condition_values() {
+    let present = ctx(&[("k", &["x"]), ("aws:username", &["alice"])]);
+    let absent = ctx(&[("aws:username", &["alice"])]);
+    for &op in Operator::ALL {
+        if !op.takes_variables() {
+            continue;
+        }
+        let value = if op.name().starts_with("Arn") {
+            "arn:aws:iam::123456789012:user/${aws:PrincipalTag/team}"
+        } else {
+            "${aws:PrincipalTag/team}"
+        };
+        let c = cond(op.name(), "k", &[value]);
+        assert_eq!(
+            c.evaluate(&present),
+            op.is_negated(),
+            "{} with an unresolvable value, key present",
+            op.name()
+        );
+        assert_eq!(
+            c.evaluate(&absent),
+            op.is_negated(),
+            "{} with an unresolvable value, key absent",
+            op.name()
+        );
+        // With a set qualifier the negation is per request value.
+        for (q, want) in [
+            ("ForAnyValue:", op.is_negated()),
+            ("ForAllValues:", op.is_negated()),
+        ] {
+            let c = cond(&format!("{q}{}", op.name()), "k", &[value]);
+            assert_eq!(c.evaluate(&present), want, "{q}{}", op.name());
+        }
+    }
+    // A default stands in for the missing value.
+    let c = cond("StringNotEquals", "k", &["${aws:PrincipalTag/team, 'x'}"]);
+    assert!(!c.evaluate(&present));
+    // A multivalued key cannot stand in for a variable either.
+    let multi = ctx(&[("k", &["x"]), ("aws:PrincipalTag/team", &["x", "y"])]);
+    assert!(!cond("StringEquals", "k", &["${aws:PrincipalTag/team}"]).evaluate(&multi));
+    assert!(cond("StringNotEquals", "k", &["${aws:PrincipalTag/team}"]).evaluate(&multi));
 }

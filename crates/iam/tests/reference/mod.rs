@@ -4,11 +4,45 @@
 //! here with the simplest code that covers the generated inputs.
 //!
 //! The differential tests check that the real engine agrees with it.
+//!
+//! The rules it encodes, each quoted from the IAM User Guide where it is implemented:
+//!
+//! * "Policy variables with no value" ("IAM policy elements: Variables and tags"): such a
+//!   variable's value "is effectively null. There is no equal or like value"; positive
+//!   operators do not match, "Inverted condition operators like `StringNotEquals` or
+//!   `StringNotLike` do match against a null value"; in `Resource`/`NotResource` "the resource
+//!   that includes a policy variable with no value will not match any resource".
+//! * "Set operators for multivalued context keys": `ForAnyValue` — "For no matching context key
+//!   or a null dataset, the condition returns false"; `ForAllValues` — "returns true if there
+//!   are no keys in the request". "…IfExists condition operators": "If the key is not present,
+//!   evaluate the condition element as true" — for the single-valued test; it does not make an
+//!   empty `ForAnyValue` set match.
+//! * Role trust policies: "Policy evaluation logic" (they "must explicitly allow access for
+//!   principals"), "IAM JSON policy elements: Principal" (an account principal "delegates
+//!   authority to the account"), "Cross-account policy evaluation logic" (both accounts'
+//!   evaluations must allow).
+//!
+//! [`Quirks`] switches on readings that the documents do not support, so that the tests can
+//! prove the generators produce cases where those readings decide differently (and would have
+//! been caught).
 
 use iam::{
     AuthzInput, Decision, Effect, NamedPolicy, Operator, Policy, PolicySet, PolicySource,
     Principal, PrincipalKind, SetQualifier, Statement,
 };
+
+/// Alternative, undocumented semantics, off by default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Quirks {
+    /// The mistake the engine and this reference once shared: `…IfExists` made a
+    /// `ForAnyValue:` condition true on an absent key.
+    pub if_exists_rescues_for_any_value: bool,
+    /// A stricter reading of "If AWS cannot resolve a variable, this might cause the entire
+    /// statement to be invalid": any unresolvable variable in the statement's resource or
+    /// condition values voids the statement, even under negated operators and `NotResource`.
+    /// The "Policy variables with no value" section says otherwise.
+    pub unresolved_variable_voids_statement: bool,
+}
 
 // ---- wildcards -----------------------------------------------------------------------------
 
@@ -134,6 +168,8 @@ fn resource_matches(raw: &str, resource: &str, ctx: &iam::RequestContext, vars: 
     }
     match substitute(p[5], ctx, vars) {
         Some(toks) => glob_str(&toks, r[5]),
+        // "the resource that includes a policy variable with no value will not match any
+        // resource" — in `Resource` and in `NotResource` alike.
         None => false,
     }
 }
@@ -201,7 +237,9 @@ fn cidr_contains(cidr: &str, ip: &str) -> bool {
 // ---- conditions ------------------------------------------------------------------------------
 
 /// "If any one of the request values matches any one of the policy values" — the positive test
-/// for one request value.
+/// for one request value. A policy value whose variable has no value is "effectively null":
+/// nothing equals or is like it, so it never matches here (and a negated operator, which is the
+/// negation of this test, then holds).
 fn value_matches(
     op: Operator,
     policy_values: &[String],
@@ -233,7 +271,7 @@ fn value_matches(
     })
 }
 
-fn condition_holds(c: &iam::Condition, ctx: &iam::RequestContext, vars: bool) -> bool {
+fn condition_holds(c: &iam::Condition, ctx: &iam::RequestContext, vars: bool, q: Quirks) -> bool {
     let values: Option<Vec<String>> = ctx
         .get(c.key())
         .map(|vs| vs.iter().map(|v| v.as_str().to_string()).collect());
@@ -243,15 +281,14 @@ fn condition_holds(c: &iam::Condition, ctx: &iam::RequestContext, vars: bool) ->
     }
     let negated = c.operator().is_negated();
     let Some(values) = values else {
-        // "If the key … is not present … the condition is false"; negated operators true;
-        // IfExists true; ForAllValues true; ForAnyValue false.
-        if c.if_exists() {
-            return true;
-        }
+        // "Set operators for multivalued context keys": ForAnyValue over no values is false,
+        // ForAllValues true; IfExists only speaks for the single-valued test.
         return match c.qualifier() {
+            Some(SetQualifier::ForAnyValue) => q.if_exists_rescues_for_any_value && c.if_exists(),
             Some(SetQualifier::ForAllValues) => true,
-            Some(SetQualifier::ForAnyValue) => false,
-            None => negated,
+            // "If the key … is not present … the condition is false", unless the operator
+            // requires that the key is *not* matched; "…IfExists": true.
+            None => c.if_exists() || negated,
         };
     };
     let test = |v: &String| value_matches(c.operator(), c.values(), v, ctx, vars);
@@ -274,12 +311,29 @@ pub enum Class {
     Direct,
 }
 
+/// True if some variable in the statement's resource patterns or (variable-taking) condition
+/// values has no value (for [`Quirks::unresolved_variable_voids_statement`]).
+fn has_unresolvable_variable(s: &Statement, ctx: &iam::RequestContext) -> bool {
+    let unresolved = |text: &str| substitute(text, ctx, true).is_none();
+    let in_resources = s.resource().is_some_and(|r| {
+        r.patterns()
+            .iter()
+            .any(|p| split6(p.as_str()).is_some_and(|parts| unresolved(parts[5])))
+    });
+    let in_conditions = s
+        .conditions()
+        .iter()
+        .any(|c| c.operator().takes_variables() && c.values().iter().any(|v| unresolved(v)));
+    in_resources || in_conditions
+}
+
 fn statement_applies(
     s: &Statement,
     vars: bool,
     action: &str,
     resource: &str,
     ctx: &iam::RequestContext,
+    q: Quirks,
 ) -> bool {
     let action_hit = s
         .action()
@@ -298,7 +352,12 @@ fn statement_applies(
             return false;
         }
     }
-    s.conditions().iter().all(|c| condition_holds(c, ctx, vars))
+    if q.unresolved_variable_voids_statement && vars && has_unresolvable_variable(s, ctx) {
+        return false;
+    }
+    s.conditions()
+        .iter()
+        .all(|c| condition_holds(c, ctx, vars, q))
 }
 
 /// The caller's identities: (what names it, how strong that naming is).
@@ -379,10 +438,11 @@ fn eval_set(
     source: PolicySource,
     input: &AuthzInput<'_>,
     matched: &mut Matched,
+    q: Quirks,
 ) -> Side {
     let mut side = Side::default();
     for np in set.policies() {
-        eval_policy(np, source, input, matched, &mut side, &mut None);
+        eval_policy(np, source, input, matched, &mut side, &mut None, q);
     }
     side
 }
@@ -394,6 +454,7 @@ fn eval_policy(
     matched: &mut Matched,
     side: &mut Side,
     resource_allow: &mut Option<Class>,
+    q: Quirks,
 ) {
     let p: &Policy = np.policy();
     let vars = p.version().substitutes_variables();
@@ -411,7 +472,7 @@ fn eval_policy(
                 None => None,
             },
         };
-        if !statement_applies(s, vars, input.action, input.resource, input.context) {
+        if !statement_applies(s, vars, input.action, input.resource, input.context, q) {
             continue;
         }
         matched.push((source, np.name().to_string(), i, s.effect()));
@@ -427,16 +488,19 @@ fn eval_policy(
     }
 }
 
-/// The decision, straight from "Policy evaluation logic", "Session policies" and API Gateway's
-/// Tables A and B.
-pub fn authorize(input: &AuthzInput<'_>) -> (Decision, Matched) {
-    let mut matched = Matched::new();
+/// Every policy's statements: (identity side, session side, resource side, strongest resource
+/// Allow), recording matches in order: identity, session, resource.
+fn evaluate_all(
+    input: &AuthzInput<'_>,
+    matched: &mut Matched,
+    q: Quirks,
+) -> (Option<Side>, Option<Side>, Side, Option<Class>) {
     let identity = input
         .identity
-        .map(|s| eval_set(s, PolicySource::Identity, input, &mut matched));
+        .map(|s| eval_set(s, PolicySource::Identity, input, matched, q));
     let session = input
         .session_policies
-        .map(|s| eval_set(s, PolicySource::Session, input, &mut matched));
+        .map(|s| eval_set(s, PolicySource::Session, input, matched, q));
     let mut resource_allow = None;
     let mut resource = Side::default();
     if let Some(rp) = input.resource_policy {
@@ -444,11 +508,25 @@ pub fn authorize(input: &AuthzInput<'_>) -> (Decision, Matched) {
             rp,
             PolicySource::Resource,
             input,
-            &mut matched,
+            matched,
             &mut resource,
             &mut resource_allow,
+            q,
         );
     }
+    (identity, session, resource, resource_allow)
+}
+
+/// The decision, straight from "Policy evaluation logic", "Session policies" and API Gateway's
+/// Tables A and B.
+pub fn authorize(input: &AuthzInput<'_>) -> (Decision, Matched) {
+    authorize_with(input, Quirks::default())
+}
+
+/// [`authorize`] under alternative semantics.
+pub fn authorize_with(input: &AuthzInput<'_>, q: Quirks) -> (Decision, Matched) {
+    let mut matched = Matched::new();
+    let (identity, session, resource, resource_allow) = evaluate_all(input, &mut matched, q);
 
     // An explicit deny in any policy wins.
     let any_deny = identity.as_ref().is_some_and(|s| s.deny)
@@ -487,6 +565,56 @@ pub fn authorize(input: &AuthzInput<'_>) -> (Decision, Matched) {
     };
     (
         if decision {
+            Decision::Allow
+        } else {
+            Decision::ImplicitDeny
+        },
+        matched,
+    )
+}
+
+/// `sts:AssumeRole`, as two evaluations ("Cross-account policy evaluation logic"): the
+/// trusting account's — the role's trust policy must allow the caller ("IAM role trust
+/// policies … must explicitly allow access for principals", "Policy evaluation logic") — and
+/// the trusted account's — the caller's identity policies, narrowed by its session policies.
+/// In the role's own account the second is not needed when the trust policy grants to the
+/// caller directly: by its ARN or `*` (not limited by session policies), or by its role
+/// (limited by them); naming the account "delegates authority to the account" ("IAM JSON policy
+/// elements: Principal"), so then the identity policies must allow.
+pub fn authorize_assume_role(input: &AuthzInput<'_>) -> (Decision, Matched) {
+    authorize_assume_role_with(input, Quirks::default())
+}
+
+/// [`authorize_assume_role`] under alternative semantics.
+pub fn authorize_assume_role_with(input: &AuthzInput<'_>, q: Quirks) -> (Decision, Matched) {
+    let mut matched = Matched::new();
+    let (identity, session, trust, trust_allow) = evaluate_all(input, &mut matched, q);
+    if identity.as_ref().is_some_and(|s| s.deny)
+        || session.as_ref().is_some_and(|s| s.deny)
+        || trust.deny
+    {
+        return (Decision::ExplicitDeny, matched);
+    }
+    let p = input.principal;
+    // STS only serves signed requests.
+    let trust_allow = if p.is_anonymous() { None } else { trust_allow };
+    let session_allows = session.as_ref().is_none_or(|s| s.allow);
+    let root = matches!(p.kind(), PrincipalKind::Account);
+    let trusted_account_allows =
+        (root || identity.as_ref().is_some_and(|s| s.allow)) && session_allows;
+    let allowed = match trust_allow {
+        None => false,
+        // No IAM account (a service or web identity): the trust policy must name the caller.
+        Some(class) if p.account().is_empty() => class == Class::Direct,
+        Some(class) if p.account() == input.resource_account => match class {
+            Class::Direct => true,
+            Class::Role => session_allows,
+            Class::Account => trusted_account_allows,
+        },
+        Some(_) => trusted_account_allows,
+    };
+    (
+        if allowed {
             Decision::Allow
         } else {
             Decision::ImplicitDeny

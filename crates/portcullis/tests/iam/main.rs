@@ -9,6 +9,7 @@ mod identity;
 mod refusals;
 mod resource_policy;
 mod sessions;
+mod trust;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -48,6 +49,20 @@ pub fn carol() -> Key {
     Key::new(
         "AKIACAROL00000000001",
         "carol-secret-00000000000000000000000000",
+    )
+}
+/// A user whose identity policy allows `sts:AssumeRole` on every role.
+pub fn mallory() -> Key {
+    Key::new(
+        "AKIAMALLORY000000001",
+        "mallory-secret-000000000000000000000000",
+    )
+}
+/// A user of the other account whose identity policy allows `sts:AssumeRole` on every role.
+pub fn partner_ops() -> Key {
+    Key::new(
+        "AKIAPARTNEROPS000001",
+        "partnerops-secret-000000000000000000000",
     )
 }
 
@@ -149,6 +164,7 @@ iam:
     DenyAdmin: {{Version: "2012-10-17", Statement: [{{Sid: NoAdmin, Effect: Deny, Action: "execute-api:*", Resource: "arn:aws:execute-api:*:*:*/*/*/admin/*"}}]}}
     OwnUserOnly: {{Version: "2012-10-17", Statement: [{{Effect: Allow, Action: "execute-api:Invoke", Resource: "arn:aws:execute-api:*:*:*/*/GET/users/${{aws:username}}"}}]}}
     AssumeReader: {{Version: "2012-10-17", Statement: [{{Effect: Allow, Action: "sts:AssumeRole", Resource: "arn:aws:iam::{ACCOUNT}:role/Reader"}}]}}
+    AssumeAny: {{Version: "2012-10-17", Statement: [{{Effect: Allow, Action: "sts:AssumeRole", Resource: "*"}}]}}
   users:
     - name: demo
       access_keys: [{{id: AKIAIOSFODNN7EXAMPLE, secret: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}}]
@@ -166,9 +182,29 @@ iam:
       account: "{OTHER_ACCOUNT}"
       access_keys: [{{id: AKIACROSS00000000001, secret: "cross-secret-00000000000000000000000000"}}]
       policies: [InvokeAll]
+    - name: mallory
+      access_keys: [{{id: AKIAMALLORY000000001, secret: "mallory-secret-000000000000000000000000"}}]
+      policies: [AssumeAny]
+    - name: partnerops
+      account: "{OTHER_ACCOUNT}"
+      access_keys: [{{id: AKIAPARTNEROPS000001, secret: "partnerops-secret-000000000000000000000"}}]
+      policies: [AssumeAny]
   roles:
     - name: Reader
       trust_policy: {{Version: "2012-10-17", Statement: [{{Effect: Allow, Principal: {{AWS: "arn:aws:iam::{ACCOUNT}:root"}}, Action: "sts:AssumeRole"}}]}}
+      policies: [ReadPets]
+    # trust.rs: trust policies decide who may assume a role.
+    - name: OnlyCarol
+      trust_policy: {{Version: "2012-10-17", Statement: [{{Effect: Allow, Principal: {{AWS: "arn:aws:iam::{ACCOUNT}:user/carol"}}, Action: "sts:AssumeRole"}}]}}
+      policies: [ReadPets]
+    - name: ExternalPartner
+      trust_policy: {{Version: "2012-10-17", Statement: [{{Effect: Allow, Principal: {{AWS: "arn:aws:iam::{ACCOUNT}:root"}}, Action: "sts:AssumeRole", Condition: {{StringEquals: {{"sts:ExternalId": "portcullis-ext-42"}}}}}}]}}
+      policies: [ReadPets]
+    - name: Chained
+      trust_policy: {{Version: "2012-10-17", Statement: [{{Effect: Allow, Principal: {{AWS: "arn:aws:iam::{ACCOUNT}:role/Reader"}}, Action: "sts:AssumeRole"}}]}}
+      policies: [ReadPets]
+    - name: CrossTrusted
+      trust_policy: {{Version: "2012-10-17", Statement: [{{Effect: Allow, Principal: {{AWS: "{OTHER_ACCOUNT}"}}, Action: "sts:AssumeRole"}}]}}
       policies: [ReadPets]
 "#
     )
