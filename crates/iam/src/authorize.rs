@@ -350,8 +350,16 @@ pub(crate) fn decide(f: Facts) -> (Decision, Reason, Grants) {
     }
 }
 
-/// Authorizes one request.
-pub fn authorize(input: &AuthzInput<'_>) -> Authorization {
+/// Evaluates the request against each policy source it names: identity, session, resource (or
+/// trust) policy, recording matches in `expl`.
+fn evaluate_sources(
+    input: &AuthzInput<'_>,
+    expl: &mut Explanation,
+) -> (
+    Option<evaluate::Tally>,
+    Option<evaluate::Tally>,
+    Option<evaluate::ResourceTally>,
+) {
     let mut buf = [0u8; 64];
     let action_lc = lowercase(input.action, &mut buf);
     let req = Request {
@@ -361,16 +369,22 @@ pub fn authorize(input: &AuthzInput<'_>) -> Authorization {
         arn: arn::split(input.resource),
         ctx: input.context,
     };
-    let mut expl = Explanation::new();
     let id = input
         .identity
-        .map(|s| evaluate::eval_set(s, &req, PolicySource::Identity, &mut expl));
+        .map(|s| evaluate::eval_set(s, &req, PolicySource::Identity, expl));
     let session = input
         .session_policies
-        .map(|s| evaluate::eval_set(s, &req, PolicySource::Session, &mut expl));
+        .map(|s| evaluate::eval_set(s, &req, PolicySource::Session, expl));
     let resource = input
         .resource_policy
-        .map(|p| evaluate::eval_resource(p, &req, &mut expl));
+        .map(|p| evaluate::eval_resource(p, &req, expl));
+    (id, session, resource)
+}
+
+/// Authorizes one request.
+pub fn authorize(input: &AuthzInput<'_>) -> Authorization {
+    let mut expl = Explanation::new();
+    let (id, session, resource) = evaluate_sources(input, &mut expl);
 
     let account = input.principal.account();
     let is_root = matches!(input.principal.kind(), PrincipalKind::Account);
@@ -506,25 +520,8 @@ pub(crate) fn decide_assume_role(f: Facts) -> (Decision, Reason, Grants) {
 /// have no identity side: the trust policy must name them. `None` for `resource_policy` (no
 /// trust policy) allows nothing.
 pub fn authorize_assume_role(input: &AuthzInput<'_>) -> Authorization {
-    let mut buf = [0u8; 64];
-    let action_lc = lowercase(input.action, &mut buf);
-    let req = Request {
-        principal: input.principal,
-        action_lc: &action_lc,
-        resource: input.resource,
-        arn: arn::split(input.resource),
-        ctx: input.context,
-    };
     let mut expl = Explanation::new();
-    let id = input
-        .identity
-        .map(|s| evaluate::eval_set(s, &req, PolicySource::Identity, &mut expl));
-    let session = input
-        .session_policies
-        .map(|s| evaluate::eval_set(s, &req, PolicySource::Session, &mut expl));
-    let trust = input
-        .resource_policy
-        .map(|p| evaluate::eval_resource(p, &req, &mut expl));
+    let (id, session, trust) = evaluate_sources(input, &mut expl);
 
     let account = input.principal.account();
     let is_root = matches!(input.principal.kind(), PrincipalKind::Account);
