@@ -134,6 +134,11 @@ proptest! {
                     routed.strip_prefix('/').unwrap_or(routed)
                 );
                 prop_assert_eq!(&p.arn, &arn_path);
+                let logged = if routed == "/" { "/prod".to_string() } else { format!("/prod{routed}") };
+                prop_assert!(
+                    p.logged_path == logged || (routed == "/" && p.logged_path == "/prod/"),
+                    "{} logged as {}", routed, p.logged_path
+                );
                 if let Some(forwarded) = &p.forwarded {
                     prop_assert_eq!(forwarded.path(), routed, "{} forwarded as {}", path, forwarded);
                 }

@@ -19,6 +19,8 @@ pub struct Probe {
     pub arn: String,
     /// The canonical request path without the stage, as routed.
     pub routed_path: String,
+    /// `$context.path`: the whole path (stage included) that logs and templates report.
+    pub logged_path: String,
     /// The backend URI, when the matched method has an `http_proxy` integration.
     pub forwarded: Option<http::Uri>,
 }
@@ -44,6 +46,7 @@ pub fn probe(gw: &Gateway, parts: &Parts) -> Result<Probe, ErrorKind> {
     Ok(Probe {
         arn: super::authorize::route_arn(route),
         routed_path: route.resource_request_path.clone(),
+        logged_path: ctx.path().to_string(),
         forwarded,
     })
 }

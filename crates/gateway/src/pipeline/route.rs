@@ -148,9 +148,11 @@ pub(crate) fn route(gw: &Gateway, ctx: &mut RequestCtx, parts: &Parts) -> Result
         // The router ignores one trailing slash unless a greedy parameter took it: then the
         // path that is authorized and logged drops it too, as the backend request (built from
         // the resource's parameters) does.
-        let path = &mut route.resource_request_path;
-        if !greedy && path.len() > 1 && path.ends_with('/') {
-            path.pop();
+        let routed = &mut route.resource_request_path;
+        if !greedy && routed.len() > 1 && routed.ends_with('/') {
+            routed.pop();
+            // `$context.path` too: the logged path is the authorized one.
+            ctx.canonical_path = path.strip_suffix('/').map(Into::into);
         }
         route.resource = Some(resource);
         route.method = Some(method);
