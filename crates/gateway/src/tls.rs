@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rustls::ServerConfig;
+use rustls::pki_types::pem::{self, PemObject};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio_rustls::TlsAcceptor;
 
@@ -13,6 +14,11 @@ use tokio_rustls::TlsAcceptor;
 pub enum TlsError {
     #[error("cannot read {path}: {source}")]
     Read { path: PathBuf, source: io::Error },
+    #[error("{path} is not valid PEM: {source}")]
+    Pem {
+        path: PathBuf,
+        source: rustls::pki_types::pem::Error,
+    },
     #[error("{path} holds no PEM certificate")]
     NoCertificate { path: PathBuf },
     #[error("{path} holds no PEM private key")]
@@ -46,9 +52,10 @@ fn parse_pem(
     cert_path: &Path,
     key_path: &Path,
 ) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), TlsError> {
-    let certs: Vec<CertificateDer<'static>> = rustls_pemfile::certs(&mut &cert_pem[..])
+    // rustls-pki-types' own PEM reader (rustls-pemfile is unmaintained: RUSTSEC-2025-0134).
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert_pem)
         .collect::<Result<_, _>>()
-        .map_err(|source| TlsError::Read {
+        .map_err(|source| TlsError::Pem {
             path: cert_path.to_path_buf(),
             source,
         })?;
@@ -57,14 +64,15 @@ fn parse_pem(
             path: cert_path.to_path_buf(),
         });
     }
-    let key = rustls_pemfile::private_key(&mut &key_pem[..])
-        .map_err(|source| TlsError::Read {
+    let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|source| match source {
+        pem::Error::NoItemsFound => TlsError::NoKey {
+            path: key_path.to_path_buf(),
+        },
+        source => TlsError::Pem {
             path: key_path.to_path_buf(),
             source,
-        })?
-        .ok_or_else(|| TlsError::NoKey {
-            path: key_path.to_path_buf(),
-        })?;
+        },
+    })?;
     Ok((certs, key))
 }
 
@@ -176,6 +184,18 @@ mod tests {
         assert!(matches!(
             from_files(&dir.path().join("missing"), &empty),
             Err(TlsError::Read { .. })
+        ));
+        // A certificate file with no key in the key file, and a truncated PEM block.
+        let dev = dev_certificate(dir.path()).unwrap();
+        assert!(matches!(
+            from_files(&dev.cert_file, &empty),
+            Err(TlsError::NoKey { .. })
+        ));
+        let broken = dir.path().join("broken.pem");
+        std::fs::write(&broken, "-----BEGIN CERTIFICATE-----\nAAAA\n").unwrap();
+        assert!(matches!(
+            from_files(&broken, &empty),
+            Err(TlsError::Pem { .. })
         ));
     }
 }
