@@ -274,19 +274,27 @@ pub(crate) struct Grants {
     pub(crate) resource: bool,
 }
 
+/// An explicit Deny in any policy decides before anything else, in both tables.
+fn explicit_deny(f: Facts) -> Option<(Decision, Reason, Grants)> {
+    let reason = if f.id_deny {
+        Reason::ExplicitDenyIdentity
+    } else if f.session_deny {
+        Reason::ExplicitDenySession
+    } else if f.resource_deny {
+        Reason::ExplicitDenyResource
+    } else {
+        return None;
+    };
+    Some((Decision::ExplicitDeny, reason, Grants::default()))
+}
+
 /// The decision tables. Pure; the unit tests walk every cell.
 pub(crate) fn decide(f: Facts) -> (Decision, Reason, Grants) {
     use Decision::*;
     use Reason::*;
     let none = Grants::default();
-    if f.id_deny {
-        return (ExplicitDeny, ExplicitDenyIdentity, none);
-    }
-    if f.session_deny {
-        return (ExplicitDeny, ExplicitDenySession, none);
-    }
-    if f.resource_deny {
-        return (ExplicitDeny, ExplicitDenyResource, none);
+    if let Some(denied) = explicit_deny(f) {
+        return denied;
     }
     let session_ok = !f.session_present || f.session_allow;
     // What the resource policy grants on its own (not merely delegated to the account).
@@ -409,7 +417,14 @@ pub fn authorize(input: &AuthzInput<'_>) -> Authorization {
     let (decision, reason, grants) = decide(facts);
     expl.decision = decision;
     expl.reason = reason;
-    mark_decisive(&mut expl, decision, grants, facts);
+    let session_ok = !facts.session_present || facts.session_allow;
+    mark_decisive(&mut expl, decision, grants, |named| match named {
+        Some(PrincipalMatch::Own | PrincipalMatch::Wildcard) => true,
+        Some(PrincipalMatch::Role) => session_ok,
+        // Delegation counts where it is what the cross-account table needs.
+        Some(PrincipalMatch::Account) => !facts.same_account,
+        None => false,
+    });
     if root_allow && decision == Decision::Allow && grants.identity {
         expl.notes
             .push("the account root user has every identity-based permission");
@@ -436,14 +451,8 @@ pub(crate) fn decide_assume_role(f: Facts) -> (Decision, Reason, Grants) {
     use Decision::*;
     use Reason::*;
     let none = Grants::default();
-    if f.id_deny {
-        return (ExplicitDeny, ExplicitDenyIdentity, none);
-    }
-    if f.session_deny {
-        return (ExplicitDeny, ExplicitDenySession, none);
-    }
-    if f.resource_deny {
-        return (ExplicitDeny, ExplicitDenyResource, none);
+    if let Some(denied) = explicit_deny(f) {
+        return denied;
     }
     // The trust policy must allow, always.
     let Some(trust) = f.resource_allow else {
@@ -544,18 +553,10 @@ pub fn authorize_assume_role(input: &AuthzInput<'_>) -> Authorization {
     let (decision, reason, grants) = decide_assume_role(facts);
     expl.decision = decision;
     expl.reason = reason;
-    for m in expl.matched.iter_mut() {
-        m.decisive = match (decision, m.effect) {
-            (Decision::ExplicitDeny, Effect::Deny) => true,
-            (Decision::Allow, Effect::Allow) => match m.source {
-                PolicySource::Identity | PolicySource::Session => grants.identity,
-                PolicySource::Resource => {
-                    grants.resource && m.principal_match == facts.resource_allow
-                }
-            },
-            _ => false,
-        };
-    }
+    // The trust statements that decided are those naming the caller the way the table used.
+    mark_decisive(&mut expl, decision, grants, |named| {
+        named == facts.resource_allow
+    });
     if is_root && decision == Decision::Allow && grants.identity {
         expl.notes
             .push("the account root user has every identity-based permission");
@@ -605,22 +606,22 @@ fn lowercase<'b>(action: &'b str, buf: &'b mut [u8; 64]) -> std::borrow::Cow<'b,
     }
 }
 
-fn mark_decisive(expl: &mut Explanation, decision: Decision, grants: Grants, facts: Facts) {
-    let session_ok = !facts.session_present || facts.session_allow;
+/// Marks the statements that decided: every Deny of a denial; for an Allow, the identity and
+/// session statements when that side granted, and the resource (trust) statements the table's
+/// `resource_statement_decides` accepts, by how they named the caller.
+fn mark_decisive(
+    expl: &mut Explanation,
+    decision: Decision,
+    grants: Grants,
+    resource_statement_decides: impl Fn(Option<PrincipalMatch>) -> bool,
+) {
     for m in expl.matched.iter_mut() {
         m.decisive = match (decision, m.effect) {
             (Decision::ExplicitDeny, Effect::Deny) => true,
             (Decision::Allow, Effect::Allow) => match m.source {
                 PolicySource::Identity | PolicySource::Session => grants.identity,
                 PolicySource::Resource => {
-                    grants.resource
-                        && match m.principal_match {
-                            Some(PrincipalMatch::Own | PrincipalMatch::Wildcard) => true,
-                            Some(PrincipalMatch::Role) => session_ok,
-                            // Delegation counts where it is what the cross-account table needs.
-                            Some(PrincipalMatch::Account) => !facts.same_account,
-                            None => false,
-                        }
+                    grants.resource && resource_statement_decides(m.principal_match)
                 }
             },
             _ => false,
