@@ -65,11 +65,6 @@ impl Capped {
             timer: None,
         }
     }
-
-    /// Reads the whole body, at most `limit` bytes (and never more than the cap).
-    pub async fn read_all(self, limit: usize) -> Result<Bytes, ReadError> {
-        read_limited(self, limit).await
-    }
 }
 
 impl http_body::Body for Capped {

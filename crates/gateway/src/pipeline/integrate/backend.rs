@@ -9,6 +9,7 @@ use restapi::Integration;
 
 use super::{is_body_timeout, is_length_limit};
 use crate::body::Body;
+use crate::client::ClientError;
 use crate::deploy::Gateway;
 use crate::error::{ErrorKind, GatewayError};
 use crate::pipeline::context::RequestCtx;
@@ -97,8 +98,6 @@ pub(crate) async fn call(
     };
     let started = Instant::now();
     let result = tokio::time::timeout(integration.timeout, client.request(request)).await;
-    let request_side =
-        |e: &crate::client::ClientError, test: fn(&(dyn std::error::Error + 'static)) -> bool| matches!(e, crate::client::ClientError::Http(h) if test(h));
     ctx.integration.latency = Some(started.elapsed());
     match result {
         Err(_) => {
@@ -111,10 +110,10 @@ pub(crate) async fn call(
             )
         }
         // The client's body failing its own limits is the client's fault, not the backend's.
-        Ok(Err(e)) if request_side(&e, is_length_limit) => {
+        Ok(Err(ClientError::Http(e))) if is_length_limit(&e) => {
             Err(GatewayError::new(ErrorKind::RequestTooLarge))
         }
-        Ok(Err(e)) if request_side(&e, is_body_timeout) => {
+        Ok(Err(ClientError::Http(e))) if is_body_timeout(&e) => {
             Err(GatewayError::new(ErrorKind::RequestTimeout))
         }
         Ok(Err(e)) => {

@@ -23,7 +23,9 @@ use restapi::{IntegrationKind, IntegrationResponse, ResponseSource, Template};
 use telemetry::Vars;
 
 use super::context::RequestCtx;
-use crate::body::{Body, BodyTimeout, Capped, MAX_PAYLOAD, PayloadTooLarge, ReadError, full};
+use crate::body::{
+    Body, BodyTimeout, Capped, MAX_PAYLOAD, PayloadTooLarge, ReadError, full, read_limited,
+};
 use crate::deploy::Gateway;
 use crate::error::{ErrorKind, GatewayError};
 
@@ -60,7 +62,7 @@ impl RequestBody {
             RequestBody::Buffered(b) => return Ok(b),
             RequestBody::Streaming(b) => b,
         };
-        body.read_all(limit).await.map_err(|e| match e {
+        read_limited(body, limit).await.map_err(|e| match e {
             ReadError::TooLarge(_) => GatewayError::new(ErrorKind::RequestTooLarge),
             ReadError::Timeout => GatewayError::new(ErrorKind::RequestTimeout),
             ReadError::Body(detail) => GatewayError::new(ErrorKind::BadRequest).detail(detail),
