@@ -41,7 +41,13 @@ pub(crate) fn error_response(ctx: &RequestCtx, error: &GatewayError) -> Response
     let (content_type, body) = match custom.and_then(|r| pick_template(&r.templates)) {
         Some((content_type, template)) => {
             let mut out = String::new();
-            telemetry::access_log::render(template, false, "", ctx, &mut out);
+            telemetry::access_log::render(
+                template,
+                telemetry::access_log::Escape::None,
+                "",
+                ctx,
+                &mut out,
+            );
             (content_type.to_string(), out)
         }
         None => (

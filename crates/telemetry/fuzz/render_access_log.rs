@@ -15,9 +15,7 @@ use std::cell::Cell;
 
 use restapi::template::Part;
 use restapi::{ContextVar, Template};
-use telemetry::access_log::{
-    Escape, Vars, is_log_hazard, log_escape, render_escaped, unescape_text,
-};
+use telemetry::access_log::{Escape, Vars, is_log_hazard, log_escape, render, unescape_text};
 
 /// Hands the values out in turn, one per variable reference.
 struct Values<'a> {
@@ -50,10 +48,10 @@ fn hazards(s: &str) -> usize {
     s.chars().filter(|&c| is_log_hazard(c)).count()
 }
 
-fn render(template: &Template, escape: Escape, vars: &Values<'_>) -> String {
+fn log_line(template: &Template, escape: Escape, vars: &Values<'_>) -> String {
     vars.next.set(0);
     let mut line = String::new();
-    render_escaped(template, escape, "-", vars, &mut line);
+    render(template, escape, "-", vars, &mut line);
     line
 }
 
@@ -75,7 +73,7 @@ pub fn render_access_log(data: &[u8]) -> bool {
             next: Cell::new(0),
         };
         if let Some(text) = &text {
-            let line = render(text, Escape::Text, &one);
+            let line = log_line(text, Escape::Text, &one);
             assert_eq!(hazards(&line), 0, "{line:?}");
             let inner = line.strip_prefix('[').and_then(|l| l.strip_suffix(']'));
             assert_eq!(
@@ -84,7 +82,7 @@ pub fn render_access_log(data: &[u8]) -> bool {
             );
         }
         if let Some(json) = &json {
-            let line = render(json, Escape::Json, &one);
+            let line = log_line(json, Escape::Json, &one);
             assert_eq!(hazards(&line), 0, "{line:?}");
             let parsed: serde_json::Value =
                 serde_json::from_str(&line).unwrap_or(serde_json::Value::Null);
@@ -106,7 +104,7 @@ pub fn render_access_log(data: &[u8]) -> bool {
         })
         .sum();
     for escape in [log_escape(&template), Escape::Text, Escape::Json] {
-        let line = render(&template, escape, &vars);
+        let line = log_line(&template, escape, &vars);
         assert_eq!(hazards(&line), literal, "{escape:?}: {line:?}");
     }
     true

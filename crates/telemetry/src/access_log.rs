@@ -53,29 +53,7 @@ pub enum Escape {
     Text,
 }
 
-/// Renders a template against a request's variables, writing `missing` for absent values.
-///
-/// With `json_escape`, values are JSON-escaped ([`Escape::Json`]); without, they are written
-/// verbatim ([`Escape::None`]), as mapping templates need. Access logs use
-/// [`render_escaped`] with [`Escape::Json`] or [`Escape::Text`].
 pub fn render(
-    template: &Template,
-    json_escape: bool,
-    missing: &str,
-    vars: &dyn Vars,
-    out: &mut String,
-) {
-    let escape = if json_escape {
-        Escape::Json
-    } else {
-        Escape::None
-    };
-    render_escaped(template, escape, missing, vars, out);
-}
-
-/// Renders a template against a request's variables, escaping values as `escape` says and
-/// writing `missing` for absent values. Literal text (the operator's format) is written as is.
-pub fn render_escaped(
     template: &Template,
     escape: Escape,
     missing: &str,
@@ -198,7 +176,7 @@ impl AccessLog {
         // API Gateway prints absent values as `-` in access logs. Values are escaped whatever the
         // format, so that no value (a multi-line error message, a header with CR/LF) can write a
         // line of its own into the log.
-        render_escaped(&self.template, self.escape, "-", vars, &mut line);
+        render(&self.template, self.escape, "-", vars, &mut line);
         line.push('\n');
         // The writer only goes away at shutdown, after the server stopped serving.
         let _ = self.sender.send(line);
@@ -353,7 +331,7 @@ mod tests {
     fn log_line(format: &str, vars: &dyn Vars) -> String {
         let template = Template::parse(format).unwrap();
         let mut out = String::new();
-        render_escaped(&template, log_escape(&template), "-", vars, &mut out);
+        render(&template, log_escape(&template), "-", vars, &mut out);
         out
     }
 
@@ -434,13 +412,13 @@ mod tests {
 
     #[test]
     fn mapping_templates_stay_verbatim() {
-        // `render` without JSON escaping is what mapping templates and gateway responses use.
+        // `render` with `Escape::None` is what mapping templates and gateway responses use.
         let template = Template::parse(r#"{"message":$context.error.messageString}"#).unwrap();
         let mut out = String::new();
-        render(&template, false, "", &Same("\"a\nb\\\""), &mut out);
+        render(&template, Escape::None, "", &Same("\"a\nb\\\""), &mut out);
         assert_eq!(out, "{\"message\":\"a\nb\\\"}");
         let mut out = String::new();
-        render(&template, true, "", &Same("\"\n"), &mut out);
+        render(&template, Escape::Json, "", &Same("\"\n"), &mut out);
         assert_eq!(out, r#"{"message":\"\n}"#);
     }
 

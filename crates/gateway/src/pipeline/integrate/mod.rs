@@ -139,7 +139,13 @@ pub(crate) fn template_for<'a>(
 
 pub(crate) fn render(template: &Template, ctx: &RequestCtx) -> String {
     let mut out = String::new();
-    telemetry::access_log::render(template, false, "", ctx, &mut out);
+    telemetry::access_log::render(
+        template,
+        telemetry::access_log::Escape::None,
+        "",
+        ctx,
+        &mut out,
+    );
     out
 }
 
