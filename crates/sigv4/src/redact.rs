@@ -8,6 +8,8 @@
 
 use std::borrow::Cow;
 
+use crate::encode::hex_val;
+
 /// What a hidden value is replaced with.
 pub(crate) const REDACTED: &str = "<redacted>";
 
@@ -136,10 +138,9 @@ fn match_name(b: &[u8], i: usize, name: &str) -> Option<usize> {
 
 /// The byte `%HH` at `j` stands for.
 fn percent_decoded(b: &[u8], j: usize) -> Option<u8> {
-    let hex = |c: u8| char::from(c).to_digit(16);
-    let hi = hex(*b.get(j + 1)?)?;
-    let lo = hex(*b.get(j + 2)?)?;
-    u8::try_from(hi * 16 + lo).ok()
+    let hi = hex_val(*b.get(j + 1)?)?;
+    let lo = hex_val(*b.get(j + 2)?)?;
+    Some(hi << 4 | lo)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

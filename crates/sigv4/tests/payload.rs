@@ -182,23 +182,34 @@ fn an_unsigned_declared_hash_is_still_compared() {
     }
 }
 
+/// A request signed with `UNSIGNED-PAYLOAD`, declared as `declared` says; for
+/// [`Declared::Nothing`], what botocore's presigner does: sign it and say nothing.
+fn unsigned_request(
+    declared: Declared,
+    method: &str,
+    body: &[u8],
+) -> (OwnedRequest, SignSpec<'static>) {
+    if declared == Declared::Nothing {
+        let spec = spec(true, BodyMode::UnsignedNoHeader);
+        let mut req = request(method, "/prod/pets", "", body);
+        sign_with_aws_sigv4(&mut req, &spec);
+        (req, spec)
+    } else {
+        request_with(declared, body, true, body)
+    }
+}
+
+const EVERY_FORM: [Declared; 4] = [
+    Declared::Nothing,
+    Declared::Header,
+    Declared::PresignedHeader,
+    Declared::PresignedQuery,
+];
+
 #[test]
 fn unsigned_payload_with_an_empty_body_verifies_in_every_form() {
-    for declared in [
-        Declared::Nothing,
-        Declared::Header,
-        Declared::PresignedHeader,
-        Declared::PresignedQuery,
-    ] {
-        let (req, spec) = if declared == Declared::Nothing {
-            // What botocore's presigner does: sign UNSIGNED-PAYLOAD and say nothing.
-            let spec = spec(true, BodyMode::UnsignedNoHeader);
-            let mut req = request("GET", "/prod/pets", "", b"");
-            sign_with_aws_sigv4(&mut req, &spec);
-            (req, spec)
-        } else {
-            request_with(declared, b"", true, b"")
-        };
+    for declared in EVERY_FORM {
+        let (req, spec) = unsigned_request(declared, "GET", b"");
         for allow in [false, true] {
             verify_with(&req, &spec, allow)
                 .unwrap_or_else(|e| panic!("{declared:?} allow={allow}: {e}"));
@@ -208,20 +219,8 @@ fn unsigned_payload_with_an_empty_body_verifies_in_every_form() {
 
 #[test]
 fn unsigned_payload_with_a_body_needs_the_option_in_every_form() {
-    for declared in [
-        Declared::Nothing,
-        Declared::Header,
-        Declared::PresignedHeader,
-        Declared::PresignedQuery,
-    ] {
-        let (req, spec) = if declared == Declared::Nothing {
-            let spec = spec(true, BodyMode::UnsignedNoHeader);
-            let mut req = request("POST", "/prod/pets", "", b"{}");
-            sign_with_aws_sigv4(&mut req, &spec);
-            (req, spec)
-        } else {
-            request_with(declared, b"{}", true, b"{}")
-        };
+    for declared in EVERY_FORM {
+        let (req, spec) = unsigned_request(declared, "POST", b"{}");
         assert_mismatch_with_body_hash(verify(&req, &spec), b"{}");
         verify_with(&req, &spec, true).unwrap_or_else(|e| panic!("{declared:?}: {e}"));
     }
