@@ -7,9 +7,8 @@
 use std::sync::{Arc, OnceLock};
 
 use gateway::Gateway;
-use gateway::clock::SystemClock;
 use gateway::error::ErrorKind;
-use gateway::pipeline::probe::probe;
+use gateway::pipeline::probe::{self, probe};
 use gateway::pipeline::{ConnInfo, handle_parts, integrate::RequestBody};
 use proptest::prelude::*;
 use testkit::signer::{Key, Signing, signed};
@@ -74,14 +73,7 @@ fn fixture() -> &'static Fixture {
             .enable_all()
             .build()
             .unwrap();
-        let gateway = runtime.block_on(async {
-            let store: Arc<dyn store::Store> =
-                Arc::new(store::SqliteStore::memory().await.unwrap());
-            let mut sinks = telemetry::Sinks::new();
-            let metrics = Arc::new(telemetry::Metrics::new());
-            let clock = Arc::new(SystemClock);
-            Arc::new(Gateway::new(&config, store, metrics, clock, &mut sinks).unwrap())
-        });
+        let gateway = Arc::new(runtime.block_on(probe::gateway(&config)).unwrap());
         Fixture {
             runtime,
             gateway,

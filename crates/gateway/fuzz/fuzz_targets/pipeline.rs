@@ -7,7 +7,6 @@
 use std::sync::{Arc, OnceLock};
 
 use gateway::Gateway;
-use gateway::clock::SystemClock;
 use gateway::pipeline::{ConnInfo, handle_parts, integrate::RequestBody};
 use http_body_util::BodyExt;
 use libfuzzer_sys::fuzz_target;
@@ -69,21 +68,11 @@ fn fixture() -> &'static Fixture {
             .enable_all()
             .build()
             .expect("runtime");
-        let gateway = runtime.block_on(async {
-            let store: Arc<dyn store::Store> =
-                Arc::new(store::SqliteStore::memory().await.expect("store"));
-            let mut sinks = telemetry::Sinks::new();
-            Arc::new(
-                Gateway::new(
-                    &config,
-                    store,
-                    Arc::new(telemetry::Metrics::new()),
-                    Arc::new(SystemClock),
-                    &mut sinks,
-                )
+        let gateway = Arc::new(
+            runtime
+                .block_on(gateway::pipeline::probe::gateway(&config))
                 .expect("gateway"),
-            )
-        });
+        );
         Fixture { runtime, gateway }
     })
 }

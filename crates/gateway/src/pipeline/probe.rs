@@ -25,6 +25,17 @@ pub struct Probe {
     pub forwarded: Option<http::Uri>,
 }
 
+/// A gateway for `config` as the fuzz targets and property tests drive it: in-memory storage,
+/// fresh metrics, the system clock.
+pub async fn gateway(config: &config::Config) -> Result<Gateway, crate::BoxError> {
+    let store: std::sync::Arc<dyn store::Store> =
+        std::sync::Arc::new(store::SqliteStore::memory().await?);
+    let mut sinks = telemetry::Sinks::new();
+    let metrics = std::sync::Arc::new(telemetry::Metrics::new());
+    let clock = std::sync::Arc::new(crate::clock::SystemClock);
+    Ok(Gateway::new(config, store, metrics, clock, &mut sinks)?)
+}
+
 /// Routes `parts` as the pipeline would; `Err` is the refusal's kind.
 pub fn probe(gw: &Gateway, parts: &Parts) -> Result<Probe, ErrorKind> {
     let conn = ConnInfo::new(
