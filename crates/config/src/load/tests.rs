@@ -93,6 +93,32 @@ fn defaults() {
 }
 
 #[test]
+fn body_deadline_and_unsigned_payload_settings() {
+    let (_dir, path) = setup("server: {body_read_timeout: 750ms, allow_unsigned_payload: true}\n");
+    let config = load(&path).unwrap_or_else(|r| panic!("{r}"));
+    assert_eq!(
+        config.server.body_read_timeout,
+        std::time::Duration::from_millis(750)
+    );
+    assert!(config.server.allow_unsigned_payload);
+    assert_eq!(
+        ServerSettings::default().body_read_timeout,
+        std::time::Duration::from_secs(10)
+    );
+    assert!(!ServerSettings::default().allow_unsigned_payload);
+
+    // No deadline is not a setting: refused by name.
+    let (_dir, path) = setup("server: {body_read_timeout: 0s}\n");
+    let report = load(&path).unwrap_err();
+    let all = messages(&report).join("\n");
+    assert!(all.contains("/server/body_read_timeout"), "{all}");
+    assert!(
+        all.contains("body_read_timeout must be more than zero"),
+        "{all}"
+    );
+}
+
+#[test]
 fn overrides_win() {
     let (_dir, path) = setup(ISSUE_CONFIG);
     let config = load_with(
