@@ -8,9 +8,9 @@ use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
 
 use crate::body::{Body, full};
-use crate::deploy::Gateway;
+use crate::services::Services;
 
-pub async fn handle<B>(gw: &Gateway, req: Request<B>) -> Response<Body> {
+pub async fn handle<B>(gw: &Services, req: Request<B>) -> Response<Body> {
     let (status, content_type, body) = match (req.method(), req.uri().path()) {
         (&Method::GET, "/metrics") => (
             StatusCode::OK,

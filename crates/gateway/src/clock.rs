@@ -2,8 +2,9 @@
 //! tests can set it (to a SigV4 test vector's timestamp, say) instead of sleeping or mocking
 //! the OS.
 
-use std::sync::Mutex;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
+#[cfg(any(test, feature = "test-util"))]
+use std::{sync::Mutex, time::Duration};
 
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> SystemTime;
@@ -19,10 +20,12 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that stays where it is set. For tests.
+/// A clock that stays where it is set. For tests (feature `test-util`): never in the binary.
+#[cfg(any(test, feature = "test-util"))]
 #[derive(Debug)]
 pub struct FixedClock(Mutex<SystemTime>);
 
+#[cfg(any(test, feature = "test-util"))]
 impl FixedClock {
     pub fn new(at: SystemTime) -> FixedClock {
         FixedClock(Mutex::new(at))
@@ -41,6 +44,7 @@ impl FixedClock {
     }
 }
 
+#[cfg(any(test, feature = "test-util"))]
 impl Clock for FixedClock {
     fn now(&self) -> SystemTime {
         self.0.lock().map_or_else(|_| SystemTime::now(), |t| *t)

@@ -1,30 +1,29 @@
 //! A deployment: the configuration compiled into what the request path reads.
 //!
 //! Everything that can be resolved once is resolved here — route tables, per-route metric
-//! handles, access-log writers, logging levels — so the pipeline only indexes into vectors.
+//! handles, access-log writers, logging levels, compiled policies, the access keys — so the
+//! pipeline only indexes into vectors. A [`Deployment`] never changes once built: a reload
+//! compiles a new one and swaps it in ([`crate::Services::reload`]); requests already running
+//! finish on the one they started with.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use config::{Config, LogDestination, LoggingLevel};
-use restapi::{Api, GatewayHeaderSource};
+use restapi::{Api, AuthType, GatewayHeaderSource};
 use router::Router;
 use store::Store;
 use telemetry::{AccessLog, Destination, Metrics, RouteMetrics, Sinks};
 
 use crate::auth::Credentials;
-use crate::client::Upstream;
-use crate::clock::Clock;
 
-/// The running gateway's state, shared by every connection.
-pub struct Gateway {
+/// The configuration compiled for the request path: immutable, swapped whole on reload.
+pub struct Deployment {
     apis: HashMap<String, Arc<ApiRuntime>>,
     /// Set when exactly one API is configured: it answers `/{stage}/{path}`.
     single: Option<Arc<ApiRuntime>>,
-    pub(crate) metrics: Arc<Metrics>,
-    pub(crate) upstream: Upstream,
-    pub(crate) store: Arc<dyn Store>,
-    pub(crate) clock: Arc<dyn Clock>,
+    /// The access keys of the `iam:` section, and the stored sessions of its roles (cached;
+    /// a new deployment starts with an empty cache, so a changed role policy applies at once).
     pub(crate) credentials: Credentials,
     /// SigV4 verification for API methods (`execute-api`) and for STS (`sts`); each keeps its
     /// own cache of derived signing keys.
@@ -33,9 +32,6 @@ pub struct Gateway {
     pub(crate) anonymous: Arc<iam::Principal>,
     pub(crate) anonymous_context: Arc<iam::RequestContext>,
     pub(crate) shared_values: crate::auth::SharedValues,
-    pub(crate) random: ring::rand::SystemRandom,
-    /// `server.body_read_timeout`: how long after its head a request's body may take to arrive.
-    pub(crate) body_read_timeout: std::time::Duration,
 }
 
 /// One API with its route table and stages.
@@ -64,10 +60,20 @@ pub struct StageRuntime {
     pub methods: Vec<Vec<MethodRuntime>>,
     /// Metrics for requests that reached the stage but matched no resource or method.
     pub unmatched: RouteMetrics,
-    /// `auth_outcomes{outcome="allow",reason="allowed"}` for IAM callers and for anonymous
-    /// callers under a resource policy: counted on every authorized request, so resolved once.
-    pub allowed_iam: telemetry::Counter,
-    pub allowed_anonymous: telemetry::Counter,
+    /// `auth_outcomes{outcome="allow",reason="allowed"}` per authorization type: counted on
+    /// every authorized request, so resolved once.
+    allowed: [telemetry::Counter; AuthType::ALL.len()],
+}
+
+impl StageRuntime {
+    pub fn allowed(&self, auth_type: AuthType) -> &telemetry::Counter {
+        // `ALL` lists every variant, so the position always exists.
+        let i = AuthType::ALL
+            .iter()
+            .position(|t| *t == auth_type)
+            .unwrap_or(0);
+        &self.allowed[i]
+    }
 }
 
 pub struct MethodRuntime {
@@ -97,17 +103,18 @@ impl ApiRuntime {
     }
 }
 
-impl Gateway {
-    pub fn new(
+impl Deployment {
+    /// Compiles `config`. Access-log writers come from `sinks`, which keeps one per destination
+    /// across deployments.
+    pub fn compile(
         config: &Config,
         store: Arc<dyn Store>,
-        metrics: Arc<Metrics>,
-        clock: Arc<dyn Clock>,
+        metrics: &Metrics,
         sinks: &mut Sinks,
-    ) -> Result<Gateway, DeployError> {
+    ) -> Result<Deployment, DeployError> {
         let mut apis = HashMap::new();
         for deployment in &config.apis {
-            let runtime = Arc::new(compile_api(config, deployment, &metrics, sinks)?);
+            let runtime = Arc::new(compile_api(config, deployment, metrics, sinks)?);
             apis.insert(deployment.id.clone(), runtime);
         }
         let single = if apis.len() == 1 {
@@ -115,14 +122,10 @@ impl Gateway {
         } else {
             None
         };
-        Ok(Gateway {
+        Ok(Deployment {
             apis,
             single,
-            metrics,
-            upstream: Upstream::new().map_err(DeployError::Client)?,
-            credentials: Credentials::new(config.iam.clone(), store.clone()),
-            store,
-            clock,
+            credentials: Credentials::new(config.iam.clone(), store),
             verifier: sigv4::Verifier::new(config.region.clone(), "execute-api")
                 .allow_unsigned_payload(config.server.allow_unsigned_payload),
             sts_verifier: sigv4::Verifier::new(config.region.clone(), "sts"),
@@ -133,14 +136,7 @@ impl Gateway {
             shared_values: crate::auth::SharedValues {
                 region: config.region.as_str().into(),
             },
-            random: ring::rand::SystemRandom::new(),
-            body_read_timeout: config.server.body_read_timeout,
         })
-    }
-
-    /// The deadline for the body of a request whose head arrives now.
-    pub(crate) fn body_deadline(&self) -> tokio::time::Instant {
-        tokio::time::Instant::now() + self.body_read_timeout
     }
 
     pub fn api(&self, id: &str) -> Option<&Arc<ApiRuntime>> {
@@ -149,18 +145,6 @@ impl Gateway {
 
     pub fn single_api(&self) -> Option<&Arc<ApiRuntime>> {
         self.single.as_ref()
-    }
-
-    pub fn metrics(&self) -> &Metrics {
-        &self.metrics
-    }
-
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
-    }
-
-    pub fn clock(&self) -> &Arc<dyn Clock> {
-        &self.clock
     }
 }
 
@@ -227,20 +211,9 @@ fn compile_api(
             access_log,
             methods,
             unmatched: metrics.route(&deployment.id, &stage.name, "", ""),
-            allowed_iam: metrics.auth_counter(
-                &deployment.id,
-                &stage.name,
-                "AWS_IAM",
-                "allow",
-                "allowed",
-            ),
-            allowed_anonymous: metrics.auth_counter(
-                &deployment.id,
-                &stage.name,
-                "NONE",
-                "allow",
-                "allowed",
-            ),
+            allowed: AuthType::ALL.map(|auth_type| {
+                metrics.auth_counter(&deployment.id, &stage.name, auth_type, "allow", "allowed")
+            }),
         });
     }
     let responses_read_request = api.gateway_responses.values().any(|r| {

@@ -1,11 +1,14 @@
 //! The Portcullis gateway: the request pipeline, integrations, gateway responses and listeners.
 //!
-//! [`Gateway`] is a deployment — the configuration compiled for the request path. [`server::serve`]
-//! runs the edge and admin listeners around it. [`pipeline`] is the request path itself, one named
-//! phase per module; read its module docs first.
+//! [`Services`] is what lives as long as the process (storage, clock, metrics, the backend pool)
+//! around the current [`Deployment`] — the configuration compiled for the request path, replaced
+//! whole on reload. [`server::serve`] runs the edge and admin listeners around them. [`pipeline`]
+//! is the request path itself, one named phase per module; read its module docs first. [`aws`]
+//! dispatches AWS protocol requests (STS, and the services that follow) on the same endpoint.
 
 pub mod admin;
 mod auth;
+pub mod aws;
 mod body;
 mod client;
 pub mod clock;
@@ -14,9 +17,10 @@ pub mod error;
 pub mod pipeline;
 mod responses;
 pub mod server;
-pub mod services;
+mod services;
 pub mod tls;
 
 pub use body::{Body, BoxError, MAX_PAYLOAD};
-pub use deploy::{ApiRuntime, DeployError, Gateway};
+pub use deploy::{ApiRuntime, DeployError, Deployment};
 pub use pipeline::ConnInfo;
+pub use services::{ReloadError, Services};

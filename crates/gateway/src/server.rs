@@ -27,10 +27,10 @@ use tokio_rustls::TlsAcceptor;
 use tokio_util::task::TaskTracker;
 
 use crate::admin;
+use crate::aws;
 use crate::body::Body;
-use crate::deploy::Gateway;
 use crate::pipeline::ConnInfo;
-use crate::services;
+use crate::services::Services;
 
 /// Bound listeners, before serving. Binding first lets the caller learn the real addresses
 /// (port 0 resolved) and print them only once connections are being accepted.
@@ -62,7 +62,7 @@ impl Listeners {
 /// Serves both listeners until `shutdown` resolves, then drains. Returns the number of
 /// connections that were still open when the grace period ended.
 pub async fn serve(
-    gw: Arc<Gateway>,
+    svc: Arc<Services>,
     listeners: Listeners,
     tls: Option<TlsAcceptor>,
     settings: ServerSettings,
@@ -78,7 +78,7 @@ pub async fn serve(
         settings.clone(),
         stop_rx.clone(),
         tracker.clone(),
-        Handler::Edge(gw.clone()),
+        Handler::Edge(svc.clone()),
     ));
     let admin = tokio::spawn(accept_loop(
         listeners.admin,
@@ -86,7 +86,7 @@ pub async fn serve(
         settings.clone(),
         stop_rx.clone(),
         tracker.clone(),
-        Handler::Admin(gw.clone()),
+        Handler::Admin(svc.clone()),
     ));
 
     shutdown.await;
@@ -114,15 +114,15 @@ pub async fn serve(
 /// What a listener serves.
 #[derive(Clone)]
 enum Handler {
-    Edge(Arc<Gateway>),
-    Admin(Arc<Gateway>),
+    Edge(Arc<Services>),
+    Admin(Arc<Services>),
 }
 
 impl Handler {
     async fn handle(self, conn: ConnInfo, req: Request<Incoming>) -> Response<Body> {
         match self {
-            Handler::Edge(gw) => services::handle(gw, conn, req).await,
-            Handler::Admin(gw) => admin::handle(&gw, req).await,
+            Handler::Edge(svc) => aws::handle(svc, conn, req).await,
+            Handler::Admin(svc) => admin::handle(&svc, req).await,
         }
     }
 }

@@ -52,14 +52,13 @@ fn phases_have_spans() {
         runtime.block_on(async {
             let store: Arc<dyn store::Store> =
                 Arc::new(store::SqliteStore::memory().await.unwrap());
-            let mut sinks = telemetry::Sinks::new();
             let gw = Arc::new(
-                gateway::Gateway::new(
+                gateway::Services::new(
                     &config,
                     store,
                     Arc::new(telemetry::Metrics::new()),
                     Arc::new(SystemClock),
-                    &mut sinks,
+                    telemetry::Sinks::new(),
                 )
                 .unwrap(),
             );

@@ -1,8 +1,9 @@
 //! The `portcullis` binary's wiring, as a library so integration tests can start the real server
 //! in-process on ephemeral ports.
 //!
-//! [`start`] opens storage, compiles the configuration into a [`gateway::Gateway`], binds the
-//! edge and admin listeners and serves them until [`Running::stop`].
+//! [`start`] opens storage, compiles the configuration into the gateway's [`gateway::Services`]
+//! and first [`gateway::Deployment`], binds the edge and admin listeners and serves them until
+//! [`Running::stop`]; [`Running::reload`] swaps in a new deployment.
 
 pub mod simulate;
 
@@ -39,7 +40,7 @@ pub struct Running {
     pub dev_certificate: Option<(std::path::PathBuf, String)>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<usize>,
-    flusher: Option<telemetry::access_log::Flusher>,
+    services: Arc<gateway::Services>,
 }
 
 impl Running {
@@ -51,7 +52,10 @@ impl Running {
             let _ = stop.send(());
         }
         let cut = (&mut self.task).await.context("the server task failed")?;
-        if let Some(flusher) = self.flusher.take() {
+        let flusher = self.services.close_access_logs();
+        // The writers end when the last logger is gone: let go of the deployment holding them.
+        drop(self.services);
+        if let Some(flusher) = flusher {
             // The writers finish once the last connection lets go of the gateway; connections cut
             // at the end of the grace period may hold it until the runtime stops, so the wait is
             // bounded. Lines already queued are written as they arrive either way.
@@ -59,6 +63,19 @@ impl Running {
             let _ = tokio::time::timeout(std::time::Duration::from_secs(2), join).await;
         }
         Ok(cut)
+    }
+
+    /// Replaces the served deployment with `config`'s, without dropping a connection or a
+    /// request in flight; on error the current one keeps serving. `config` must have been
+    /// loaded and checked (`config::load`): this compiles it, and refuses changes to what only a
+    /// restart applies (listeners, storage, TLS, `server:`).
+    pub fn reload(&self, config: &Config) -> Result<(), gateway::ReloadError> {
+        self.services.reload(config)?;
+        tracing::info!(
+            "configuration reloaded: serving {} API(s)",
+            config.apis.len()
+        );
+        Ok(())
     }
 
     /// Resolves when the server stops by itself (it does not, unless it fails).
@@ -82,10 +99,9 @@ pub async fn open_store(storage: &Storage) -> anyhow::Result<Arc<dyn Store>> {
 pub async fn start(config: Config, options: StartOptions) -> anyhow::Result<Running> {
     let store = open_store(&config.storage).await?;
     let metrics = Arc::new(Metrics::new());
-    let mut sinks = Sinks::new();
     let clock: Arc<dyn Clock> = options.clock.unwrap_or_else(|| Arc::new(SystemClock));
-    let gateway = Arc::new(
-        gateway::Gateway::new(&config, store.clone(), metrics, clock, &mut sinks)
+    let services = Arc::new(
+        gateway::Services::new(&config, store.clone(), metrics, clock, Sinks::new())
             .context("deploying the configuration")?,
     );
 
@@ -112,7 +128,7 @@ pub async fn start(config: Config, options: StartOptions) -> anyhow::Result<Runn
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let settings = config.server.clone();
     let task = tokio::spawn(server::serve(
-        gateway,
+        services.clone(),
         listeners,
         acceptor,
         settings,
@@ -139,7 +155,7 @@ pub async fn start(config: Config, options: StartOptions) -> anyhow::Result<Runn
         dev_certificate,
         stop: Some(stop_tx),
         task,
-        flusher: Some(sinks.into_flusher()),
+        services,
     })
 }
 

@@ -210,7 +210,7 @@ fn serve(
         println!("listening on {}://{} (edge)", running.scheme, running.edge);
         println!("listening on http://{} (admin)", running.admin);
         let _ = std::io::stdout().flush();
-        shutdown_signal().await;
+        serve_until_stopped(&running, path, overrides).await;
         let cut = running.stop().await?;
         if cut > 0 {
             tracing::warn!("{cut} connection(s) were closed before their requests finished");
@@ -219,24 +219,51 @@ fn serve(
     })
 }
 
-async fn shutdown_signal() {
+/// Serves until SIGTERM or Ctrl-C; on SIGHUP, reloads the configuration: a valid one replaces
+/// the deployment, an invalid one is reported (as `validate` reports it) and the current one
+/// keeps serving.
+async fn serve_until_stopped(
+    running: &portcullis::Running,
+    path: &std::path::Path,
+    overrides: &config::Overrides,
+) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {},
-                    _ = tokio::signal::ctrl_c() => {},
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        };
+        loop {
+            tokio::select! {
+                _ = term.recv() => return,
+                _ = tokio::signal::ctrl_c() => return,
+                _ = hup.recv() => reload(running, path, overrides),
             }
         }
     }
     #[cfg(not(unix))]
     {
+        let _ = (running, path, overrides);
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn reload(running: &portcullis::Running, path: &std::path::Path, overrides: &config::Overrides) {
+    match config::load_with(path, overrides) {
+        Ok(config) => {
+            if let Err(e) = running.reload(&config) {
+                eprintln!("reload refused: {e}; still serving the previous configuration");
+            }
+        }
+        Err(report) => {
+            eprintln!("{report}");
+            eprintln!(
+                "reload refused: the configuration has problems; still serving the previous configuration"
+            );
+        }
     }
 }

@@ -6,7 +6,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use gateway::Gateway;
+use gateway::Services;
 use gateway::error::ErrorKind;
 use gateway::pipeline::probe::{self, probe};
 use gateway::pipeline::{ConnInfo, handle_parts, integrate::RequestBody};
@@ -58,7 +58,7 @@ iam:
 
 struct Fixture {
     runtime: tokio::runtime::Runtime,
-    gateway: Arc<Gateway>,
+    gateway: Arc<Services>,
     _dir: testkit::Workspace,
 }
 

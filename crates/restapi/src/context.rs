@@ -42,6 +42,20 @@ pub enum ContextVar {
     Error(ErrorVar),
     /// `authenticate.status`, `authorize.status`, ...: outcome of the auth phases.
     AuthPhase(AuthPhase, PhaseVar),
+    /// `authorizer.*`: what the method's authorizer established about the caller.
+    Authorizer(AuthorizerVar),
+}
+
+/// `$context.authorizer.*`. Empty unless the method's authorizer produced the value.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum AuthorizerVar {
+    /// `authorizer.principalId`: the principal a Lambda authorizer returned.
+    PrincipalId,
+    /// `authorizer.claims.<name>`: a claim of the token a Cognito user pool (or JWT) authorizer
+    /// verified.
+    Claim(String),
+    /// `authorizer.<key>`: a value of the `context` a Lambda authorizer returned.
+    Value(String),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -177,7 +191,29 @@ impl ContextVar {
         if let Some(rest) = name.strip_prefix("authorize.") {
             return lookup(PHASE, rest).map(|p| ContextVar::AuthPhase(AuthPhase::Authorize, p));
         }
+        if let Some(rest) = name.strip_prefix("authorizer.") {
+            return AuthorizerVar::parse(rest).map(ContextVar::Authorizer);
+        }
         None
+    }
+}
+
+impl AuthorizerVar {
+    fn parse(name: &str) -> Option<AuthorizerVar> {
+        // A key is one identifier, as in API Gateway's `$context.authorizer.key`: no dots, so
+        // that `claims.x` can only mean a claim.
+        let is_key = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b':')
+        };
+        if name == "principalId" {
+            return Some(AuthorizerVar::PrincipalId);
+        }
+        if let Some(claim) = name.strip_prefix("claims.") {
+            return is_key(claim).then(|| AuthorizerVar::Claim(claim.to_string()));
+        }
+        is_key(name).then(|| AuthorizerVar::Value(name.to_string()))
     }
 }
 
@@ -193,6 +229,11 @@ impl fmt::Display for ContextVar {
                 };
                 write!(f, "{phase}.{}", name_of(PHASE, v))
             }
+            ContextVar::Authorizer(AuthorizerVar::PrincipalId) => {
+                f.write_str("authorizer.principalId")
+            }
+            ContextVar::Authorizer(AuthorizerVar::Claim(c)) => write!(f, "authorizer.claims.{c}"),
+            ContextVar::Authorizer(AuthorizerVar::Value(k)) => write!(f, "authorizer.{k}"),
             simple => f.write_str(name_of(SIMPLE, simple)),
         }
     }
@@ -210,7 +251,16 @@ mod tests {
             .chain(IDENTITY.iter().map(|(n, _)| format!("identity.{n}")))
             .chain(ERROR.iter().map(|(n, _)| format!("error.{n}")))
             .chain(PHASE.iter().map(|(n, _)| format!("authorize.{n}")))
-            .chain(PHASE.iter().map(|(n, _)| format!("authenticate.{n}")));
+            .chain(PHASE.iter().map(|(n, _)| format!("authenticate.{n}")))
+            .chain(
+                [
+                    "authorizer.principalId",
+                    "authorizer.claims.sub",
+                    "authorizer.claims.cognito:username",
+                    "authorizer.tenant",
+                ]
+                .map(String::from),
+            );
         for name in names {
             let var = ContextVar::parse(&name).unwrap_or_else(|| panic!("{name} parses"));
             assert_eq!(var.to_string(), name);
@@ -226,6 +276,10 @@ mod tests {
             "identity.nope",
             "error",
             "x.y",
+            "authorizer.",
+            "authorizer.claims.",
+            "authorizer.a.b",
+            "authorizer.claims.a.b",
         ] {
             assert_eq!(ContextVar::parse(name), None, "{name}");
         }

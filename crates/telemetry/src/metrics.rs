@@ -10,6 +10,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use restapi::AuthType;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
@@ -42,6 +43,13 @@ struct UnroutedLabels {
     reason: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DisconnectLabels {
+    api: String,
+    stage: String,
+    phase: &'static str,
+}
+
 type HistogramFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
 
 const STATUS_CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
@@ -59,6 +67,7 @@ pub struct Metrics {
     integration_latency: HistogramFamily,
     auth: Family<AuthLabels, Counter>,
     unrouted: Family<UnroutedLabels, Counter>,
+    disconnects: Family<DisconnectLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -75,6 +84,7 @@ impl Metrics {
         let integration_latency: HistogramFamily = Family::new_with_constructor(latency_histogram);
         let auth = Family::<AuthLabels, Counter>::default();
         let unrouted = Family::<UnroutedLabels, Counter>::default();
+        let disconnects = Family::<DisconnectLabels, Counter>::default();
         registry.register(
             "requests",
             "API requests by api, stage, method, resource and status class",
@@ -100,6 +110,11 @@ impl Metrics {
             "Requests on the edge endpoint that matched no API and stage",
             unrouted.clone(),
         );
+        registry.register(
+            "client_disconnects",
+            "Requests whose client went away before the answer was sent, by the phase they were in",
+            disconnects.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -107,6 +122,7 @@ impl Metrics {
             integration_latency,
             auth,
             unrouted,
+            disconnects,
         }
     }
 
@@ -143,7 +159,7 @@ impl Metrics {
         &self,
         api: &str,
         stage: &str,
-        auth_type: &'static str,
+        auth_type: AuthType,
         outcome: &'static str,
         reason: &'static str,
     ) -> Counter {
@@ -151,7 +167,7 @@ impl Metrics {
             .get_or_create(&AuthLabels {
                 api: api.to_string(),
                 stage: stage.to_string(),
-                auth_type,
+                auth_type: auth_type.as_str(),
                 outcome,
                 reason,
             })
@@ -164,7 +180,7 @@ impl Metrics {
         &self,
         api: &str,
         stage: &str,
-        auth_type: &'static str,
+        auth_type: AuthType,
         outcome: &'static str,
         reason: &'static str,
     ) {
@@ -175,6 +191,18 @@ impl Metrics {
     pub fn unrouted(&self, reason: &'static str) {
         self.unrouted
             .get_or_create(&UnroutedLabels { reason })
+            .inc();
+    }
+
+    /// Counts a request abandoned by its client; `phase` is the pipeline phase it was in, or
+    /// `response` when the body was being sent. `api` and `stage` are empty before routing.
+    pub fn client_disconnect(&self, api: &str, stage: &str, phase: &'static str) {
+        self.disconnects
+            .get_or_create(&DisconnectLabels {
+                api: api.to_string(),
+                stage: stage.to_string(),
+                phase,
+            })
             .inc();
     }
 
@@ -219,7 +247,13 @@ mod tests {
         r.observe(200, 0.002, Some(0.001));
         r.observe(404, 0.001, None);
         r.observe(503, 0.5, Some(0.49));
-        m.auth_outcome("petstore01", "prod", "AWS_IAM", "deny", "invalid_signature");
+        m.auth_outcome(
+            "petstore01",
+            "prod",
+            AuthType::AwsIam,
+            "deny",
+            "invalid_signature",
+        );
         m.unrouted("no_stage");
         let text = m.encode();
         for needle in [

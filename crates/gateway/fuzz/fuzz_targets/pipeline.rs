@@ -6,7 +6,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use gateway::Gateway;
+use gateway::Services;
 use gateway::pipeline::{ConnInfo, handle_parts, integrate::RequestBody};
 use http_body_util::BodyExt;
 use libfuzzer_sys::fuzz_target;
@@ -49,7 +49,7 @@ x-amazon-apigateway-gateway-responses:
 
 struct Fixture {
     runtime: tokio::runtime::Runtime,
-    gateway: Arc<Gateway>,
+    gateway: Arc<Services>,
 }
 
 fn fixture() -> &'static Fixture {

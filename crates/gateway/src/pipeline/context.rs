@@ -9,11 +9,12 @@ use std::time::{Duration, Instant, SystemTime};
 use base64::Engine;
 use http::HeaderValue;
 use http::request::Parts;
-use restapi::context::{AuthPhase, ErrorVar, IdentityVar, PhaseVar};
+use restapi::context::{AuthPhase, AuthorizerVar, ErrorVar, IdentityVar, PhaseVar};
 use restapi::{ContextVar, Method, Resource};
 use telemetry::TraceContext;
 
 use super::ConnInfo;
+use super::identity::Identity;
 use crate::deploy::{ApiRuntime, StageRuntime};
 use crate::error::GatewayError;
 
@@ -130,12 +131,15 @@ pub struct RequestCtx {
     pub route: Option<Route>,
     /// Request headers and raw query, kept only when a gateway response of the API maps them.
     pub kept_request: Option<(http::HeaderMap, String)>,
-    /// The authenticated caller, behind `$context.identity.*`.
-    pub caller: Option<crate::auth::Caller>,
+    /// Who the caller is, as the method's authorizer established it: behind
+    /// `$context.identity.*` and `$context.authorizer.*`.
+    pub identity: Identity,
     pub authenticate: PhaseOutcome,
     pub authorize: PhaseOutcome,
     pub integration: IntegrationOutcome,
     pub error: Option<GatewayError>,
+    /// The phase the request is in (its `NAME`), for the log of a request abandoned midway.
+    pub phase: &'static str,
     pub status: u16,
     pub response_length: u64,
     /// Set once the response head is ready.
@@ -179,11 +183,12 @@ impl RequestCtx {
             local_port_header: conn.local_port_header.clone(),
             route: None,
             kept_request: None,
-            caller: None,
+            identity: Identity::Anonymous,
             authenticate: PhaseOutcome::default(),
             authorize: PhaseOutcome::default(),
             integration: IntegrationOutcome::default(),
             error: None,
+            phase: "",
             status: 0,
             response_length: 0,
             response_latency: None,
@@ -271,6 +276,7 @@ impl telemetry::Vars for RequestCtx {
             ContextVar::IntegrationError => Cow::Borrowed(self.integration.error.as_deref()?),
             ContextVar::XrayTraceId => Cow::Owned(self.trace.xray_root()),
             ContextVar::Identity(v) => self.identity_var(*v)?,
+            ContextVar::Authorizer(v) => self.authorizer_var(v)?,
             ContextVar::Error(v) => {
                 let error = self.error.as_ref()?;
                 match v {
@@ -304,8 +310,18 @@ impl telemetry::Vars for RequestCtx {
 }
 
 impl RequestCtx {
+    fn authorizer_var(&self, v: &AuthorizerVar) -> Option<Cow<'_, str>> {
+        let value = match (v, &self.identity) {
+            (AuthorizerVar::PrincipalId, Identity::Authorizer(r)) => &r.principal_id,
+            (AuthorizerVar::Value(key), Identity::Authorizer(r)) => r.context.get(key)?,
+            (AuthorizerVar::Claim(name), Identity::Claims(c)) => c.values.get(name)?,
+            _ => return None,
+        };
+        Some(Cow::Borrowed(value.as_str()))
+    }
+
     fn identity_var(&self, v: IdentityVar) -> Option<Cow<'_, str>> {
-        let caller = self.caller.as_ref();
+        let caller = self.identity.iam();
         Some(match v {
             IdentityVar::SourceIp => Cow::Borrowed(self.source_ip_value.as_str()),
             IdentityVar::UserAgent => Cow::Borrowed(self.user_agent.as_ref()?.to_str().ok()?),

@@ -2,14 +2,26 @@
 
 use http::request::Parts;
 
+use super::{Exchange, Flow, Phase};
 use crate::body::MAX_PAYLOAD;
 use crate::error::{ErrorKind, GatewayError};
+use crate::services::Services;
 
 /// Longest URL API Gateway accepts (edge-optimized APIs), in characters.
 pub const MAX_URL: usize = 8192;
 
 /// API Gateway's limit on "the total combined size of request line and header values".
 pub const MAX_HEADER_BYTES: usize = 10_240;
+
+pub(crate) struct Limits;
+
+impl Phase for Limits {
+    const NAME: &'static str = "limits";
+
+    async fn run(_svc: &Services, exchange: &mut Exchange) -> Result<Flow, GatewayError> {
+        check(&exchange.parts).map(|()| Flow::Continue)
+    }
+}
 
 pub(crate) fn check(parts: &Parts) -> Result<(), GatewayError> {
     let url = parts.uri.path().len() + parts.uri.query().map_or(0, |q| q.len() + 1);

@@ -4,10 +4,26 @@
 use config::LoggingLevel;
 
 use super::context::RequestCtx;
-use crate::deploy::Gateway;
 use crate::error::{Blame, GatewayError};
+use crate::services::Services;
 
-pub(crate) fn finish(gw: &Gateway, ctx: &RequestCtx) {
+/// Logs a request whose client went away before its answer was complete (`ctx.phase` says
+/// where it was; `response` once the body was being sent): counted, then logged like any other.
+pub(crate) fn abandoned(svc: &Services, ctx: &RequestCtx) {
+    let (api, stage) = ctx
+        .route
+        .as_ref()
+        .map_or(("", ""), |r| (r.api.id.as_str(), r.stage().name.as_str()));
+    svc.metrics.client_disconnect(api, stage, ctx.phase);
+    tracing::debug!(
+        request_id = %ctx.request_id,
+        phase = ctx.phase,
+        "the client went away before the answer was sent"
+    );
+    finish(svc, ctx);
+}
+
+pub(crate) fn finish(gw: &Services, ctx: &RequestCtx) {
     // Runs after the response body, outside the request's span: name the request again.
     let _span = tracing::debug_span!("log", request_id = %ctx.request_id).entered();
     let latency = ctx.response_latency.unwrap_or_default().as_secs_f64();

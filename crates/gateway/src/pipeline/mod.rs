@@ -1,22 +1,25 @@
-//! The request pipeline. Every API invocation goes through the same named phases, in order:
+//! The request pipeline. Every API invocation goes through the same named phases, in the order
+//! [`run`] lists them. Each phase is a [`Phase`]: one contract,
+//! `run(&Services, &mut Exchange) -> Result<Flow, GatewayError>`, where the [`Exchange`] holds the
+//! request (context, head, body) and the deployment it is served by. A phase either lets the
+//! request go on (`Flow::Continue`), answers it itself (`Flow::Respond`, e.g. a cache hit or the
+//! integration), or fails with a [`GatewayError`], which skips to respond.
 //!
-//! 1. **limits** — payload, URL and header sizes ([`limits`]);
-//! 2. **route** — API, stage, resource, method ([`route`]);
-//! 3. **authenticate** — SigV4 for `AWS_IAM` methods ([`authenticate`]);
-//! 4. **authorize** — IAM policies and the API's resource policy ([`authorize`]);
-//! 5. **integrate** — call the integration and build the method response ([`integrate`]);
-//! 6. **respond** — add the headers every answer carries, or render the gateway response for an
-//!    error ([`respond`], [`crate::responses`]);
-//! 7. **log** — access log, metrics and execution log, always, once the body has been sent
-//!    ([`log`]).
+//! After a phase answers, every phase that had passed gets [`Phase::on_response`] with the
+//! answer, in pipeline order (cache store and usage accounting go there). Then **respond** adds
+//! the headers every API Gateway answer carries, or renders the gateway response for an error
+//! ([`respond`], [`crate::responses`]); **log** — access log, metrics, execution log — runs
+//! once for every request, when its body has been sent, or when the client goes away at any
+//! point ([`log`], [`guard`]).
 //!
-//! Each phase takes the shared [`context::RequestCtx`] and either passes or fails with a
-//! [`GatewayError`]; the first failure skips to respond. Adding a phase (authenticate, authorize,
-//! meter, validate, cache) means adding one call in [`run`].
+//! Adding a phase means one module implementing [`Phase`] and one line in [`run`].
 
 mod authenticate;
 pub(crate) mod authorize;
 pub mod context;
+mod exchange;
+mod guard;
+pub mod identity;
 pub mod integrate;
 mod limits;
 mod log;
@@ -37,9 +40,10 @@ use telemetry::TraceContext;
 use tracing::Instrument;
 
 use crate::body::Body;
-use crate::deploy::Gateway;
-use crate::error::GatewayError;
+use crate::error::{ErrorKind, GatewayError};
+use crate::services::Services;
 use context::RequestCtx;
+pub use exchange::{Exchange, Flow};
 use integrate::RequestBody;
 
 /// What the pipeline knows about the connection a request came on.
@@ -72,21 +76,21 @@ impl ConnInfo {
 }
 
 /// Handles one request on the edge endpoint. Never fails: every error becomes a response.
-pub async fn handle(gw: Arc<Gateway>, conn: ConnInfo, req: Request<Incoming>) -> Response<Body> {
+pub async fn handle(svc: Arc<Services>, conn: ConnInfo, req: Request<Incoming>) -> Response<Body> {
     let (parts, body) = req.into_parts();
-    let body = RequestBody::streaming(body, gw.body_deadline());
-    handle_parts(gw, conn, parts, body).await
+    let body = RequestBody::streaming(body, svc.body_deadline());
+    handle_parts(svc, conn, parts, body).await
 }
 
 /// [`handle`] for a request already split into parts; the entry point tests and other services
 /// on the edge endpoint use.
 pub async fn handle_parts(
-    gw: Arc<Gateway>,
+    svc: Arc<Services>,
     conn: ConnInfo,
     parts: Parts,
     body: RequestBody,
 ) -> Response<Body> {
-    let now = gw.clock.now();
+    let now = svc.clock.now();
     let trace = TraceContext::from_headers(
         parts.headers.get("x-amzn-trace-id").map(|v| v.as_bytes()),
         parts.headers.get("traceparent").map(|v| v.as_bytes()),
@@ -96,21 +100,28 @@ pub async fn handle_parts(
     });
     // Boxed once here and passed by reference: the context is about a kilobyte, and the log phase
     // keeps it until the response body has been sent.
-    let mut ctx = Box::new(RequestCtx::new(&parts, &conn, trace, now));
+    let ctx = Box::new(RequestCtx::new(&parts, &conn, trace, now));
+    // The deployment is taken once: a reload while this request runs does not change its rules.
+    let mut exchange = Exchange::new(svc.deployment(), ctx, parts, body);
 
     // One span per request and one per phase, at debug level: with the default `info` filter they
     // are never built (their fields are not even evaluated); `RUST_LOG=portcullis=debug,gateway=debug`
     // shows every phase with its timing.
     let span = tracing::debug_span!(
         "request",
-        request_id = %ctx.request_id,
-        trace_id = %ctx.trace.xray_root(),
-        method = %ctx.http_method,
-        path = ctx.path(),
+        request_id = %exchange.ctx.request_id,
+        trace_id = %exchange.ctx.trace.xray_root(),
+        method = %exchange.ctx.http_method,
+        path = exchange.ctx.path(),
     );
-    let result = in_span!(span.clone(), run(&gw, &mut ctx, parts, body));
+    // Should the client go away before the answer, this future is dropped mid-phase: the guard
+    // then logs the request as abandoned. Once the answer exists, the response body's wrapper
+    // takes over (see `respond`).
+    let mut guard = guard::Unanswered::new(&svc, &mut exchange);
+    let result = in_span!(span.clone(), run(&svc, guard.exchange()));
+    guard.answered();
     let _in_request = span.enter();
-    respond::respond(gw, ctx, result)
+    respond::respond(svc, exchange.ctx, result)
 }
 
 /// Awaits an async phase inside `span`. `Instrumented` would move the phase's future (kilobytes:
@@ -128,23 +139,77 @@ macro_rules! in_span {
 }
 use in_span;
 
-/// The phases, in order.
-async fn run(
-    gw: &Gateway,
-    ctx: &mut RequestCtx,
-    mut parts: Parts,
-    body: RequestBody,
-) -> Result<Response<Body>, GatewayError> {
-    tracing::debug_span!("limits").in_scope(|| limits::check(&parts))?;
-    tracing::debug_span!("route").in_scope(|| route::route(gw, ctx, &parts))?;
-    let body = in_span!(
-        tracing::debug_span!("authenticate"),
-        authenticate::authenticate(gw, ctx, &mut parts, body)
-    )?;
-    tracing::debug_span!("authorize").in_scope(|| authorize::authorize(gw, ctx, &parts))?;
-    in_span!(
-        tracing::debug_span!("integrate"),
-        integrate::integrate(gw, ctx, parts, body)
+/// One step of the request path. Phases are types rather than values: the pipeline calls each
+/// statically (no boxing of futures, no dynamic dispatch on the hot path).
+pub(crate) trait Phase {
+    /// The phase's name in spans, logs (`phase` of an abandoned request) and docs.
+    const NAME: &'static str;
+
+    async fn run(svc: &Services, exchange: &mut Exchange) -> Result<Flow, GatewayError>;
+
+    /// Called with the answer a later phase produced, when this phase had passed. The default
+    /// does nothing. Errors are not seen here: they become gateway responses in respond.
+    async fn on_response(
+        _svc: &Services,
+        _exchange: &mut Exchange,
+        _response: &mut Response<Body>,
+    ) {
+    }
+}
+
+/// Runs `$phase`s in order until one answers or fails; then, on an answer, the `on_response`
+/// of every phase that passed, in the same order.
+macro_rules! phases {
+    ($svc:expr, $exchange:expr; $($phase:ty),+ $(,)?) => {{
+        let svc: &Services = $svc;
+        let exchange: &mut Exchange = $exchange;
+        let mut passed = 0usize;
+        let answer: Result<Response<Body>, GatewayError> = 'run: {
+            $(
+                exchange.ctx.phase = <$phase as Phase>::NAME;
+                match in_span!(
+                    tracing::debug_span!(<$phase as Phase>::NAME),
+                    <$phase as Phase>::run(svc, exchange)
+                ) {
+                    Ok(Flow::Continue) => passed += 1,
+                    Ok(Flow::Respond(response)) => break 'run Ok(response),
+                    Err(error) => break 'run Err(error),
+                }
+            )+
+            Err(GatewayError::new(ErrorKind::Internal).detail("no phase answered the request"))
+        };
+        match answer {
+            Ok(mut response) => {
+                let mut index = 0usize;
+                $(
+                    if index < passed {
+                        <$phase as Phase>::on_response(svc, exchange, &mut response).await;
+                    }
+                    index += 1;
+                )+
+                let _ = index;
+                Ok(response)
+            }
+            Err(error) => Err(error),
+        }
+    }};
+}
+
+/// The phases, in order. The order is the contract between them:
+/// - **limits** first: nothing is worth doing for a request over API Gateway's sizes;
+/// - **route** next: every later phase needs the method, and its canonical path, to act on (an
+///   unknown API, stage or method is refused here, unauthenticated, as AWS does);
+/// - **authenticate** before **authorize**: authorization needs the verified caller;
+/// - (API key / usage plan, then throttling, belong after authorization — an unauthorized caller
+///   must not consume a client's quota — and before validation and the cache, which do work;)
+/// - **integrate** last: it always answers.
+async fn run(svc: &Services, exchange: &mut Exchange) -> Result<Response<Body>, GatewayError> {
+    phases!(svc, exchange;
+        limits::Limits,
+        route::Routing,
+        authenticate::Authenticate,
+        authorize::Authorize,
+        integrate::Integrate,
     )
 }
 
@@ -152,9 +217,9 @@ async fn run(
 mod size_tests {
     use std::sync::Arc;
 
-    use crate::deploy::Gateway;
+    use crate::services::Services;
 
-    fn fut_size<F: Fn(Arc<Gateway>) -> Fut, Fut>(_: &F) -> usize {
+    fn fut_size<F: Fn(Arc<Services>) -> Fut, Fut>(_: &F) -> usize {
         std::mem::size_of::<Fut>()
     }
 
@@ -168,10 +233,10 @@ mod size_tests {
             "127.0.0.1:2".parse().expect("addr"),
             false,
         );
-        let f = |gw: Arc<Gateway>| {
+        let f = |svc: Arc<Services>| {
             let parts = http::Request::new(()).into_parts().0;
             super::handle_parts(
-                gw,
+                svc,
                 conn.clone(),
                 parts,
                 super::RequestBody::Buffered(Default::default()),

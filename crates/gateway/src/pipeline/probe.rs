@@ -9,8 +9,8 @@ use http::request::Parts;
 
 use super::context::RequestCtx;
 use super::{ConnInfo, integrate, route};
-use crate::deploy::Gateway;
 use crate::error::ErrorKind;
+use crate::services::Services;
 
 /// The decisions about one routed request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,25 +27,30 @@ pub struct Probe {
 
 /// A gateway for `config` as the fuzz targets and property tests drive it: in-memory storage,
 /// fresh metrics, the system clock.
-pub async fn gateway(config: &config::Config) -> Result<Gateway, crate::BoxError> {
+pub async fn gateway(config: &config::Config) -> Result<Services, crate::BoxError> {
     let store: std::sync::Arc<dyn store::Store> =
         std::sync::Arc::new(store::SqliteStore::memory().await?);
-    let mut sinks = telemetry::Sinks::new();
     let metrics = std::sync::Arc::new(telemetry::Metrics::new());
     let clock = std::sync::Arc::new(crate::clock::SystemClock);
-    Ok(Gateway::new(config, store, metrics, clock, &mut sinks)?)
+    Ok(Services::new(
+        config,
+        store,
+        metrics,
+        clock,
+        telemetry::Sinks::new(),
+    )?)
 }
 
 /// Routes `parts` as the pipeline would; `Err` is the refusal's kind.
-pub fn probe(gw: &Gateway, parts: &Parts) -> Result<Probe, ErrorKind> {
+pub fn probe(svc: &Services, parts: &Parts) -> Result<Probe, ErrorKind> {
     let conn = ConnInfo::new(
         std::net::SocketAddr::from(([127, 0, 0, 1], 1)),
         std::net::SocketAddr::from(([127, 0, 0, 1], 2)),
         false,
     );
     let trace = telemetry::TraceContext::generate(0);
-    let mut ctx = RequestCtx::new(parts, &conn, trace, gw.clock.now());
-    route::route(gw, &mut ctx, parts).map_err(|e| e.kind)?;
+    let mut ctx = RequestCtx::new(parts, &conn, trace, svc.clock.now());
+    route::route(&svc.deployment(), &mut ctx, parts).map_err(|e| e.kind)?;
     let route = ctx.route.as_ref().ok_or(ErrorKind::Internal)?;
     let method = route.method().ok_or(ErrorKind::Internal)?;
     let forwarded = match method.integration.kind {

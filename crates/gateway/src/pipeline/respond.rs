@@ -15,16 +15,16 @@ use http_body_util::BodyExt;
 use super::context::RequestCtx;
 use super::log;
 use crate::body::{Body, BoxError};
-use crate::deploy::Gateway;
 use crate::error::GatewayError;
 use crate::responses;
+use crate::services::Services;
 
 static X_AMZN_REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-requestid");
 static X_AMZ_APIGW_ID: HeaderName = HeaderName::from_static("x-amz-apigw-id");
 static X_AMZN_TRACE_ID: HeaderName = HeaderName::from_static("x-amzn-trace-id");
 
 pub(crate) fn respond(
-    gw: Arc<Gateway>,
+    svc: Arc<Services>,
     mut ctx: Box<RequestCtx>,
     result: Result<Response<Body>, GatewayError>,
 ) -> Response<Body> {
@@ -62,7 +62,7 @@ pub(crate) fn respond(
     let body = LoggedBody {
         inner: body,
         bytes: 0,
-        pending: Some((gw, ctx)),
+        pending: Some((svc, ctx)),
     }
     .boxed_unsync();
     Response::from_parts(head, body)
@@ -72,14 +72,24 @@ pub(crate) fn respond(
 struct LoggedBody {
     inner: Body,
     bytes: u64,
-    pending: Option<(Arc<Gateway>, Box<RequestCtx>)>,
+    pending: Option<(Arc<Services>, Box<RequestCtx>)>,
 }
 
+/// `ctx.phase` of a request whose client left while its body was being sent.
+const SENDING: &str = "response";
+
 impl LoggedBody {
-    fn finish(&mut self) {
-        if let Some((gw, mut ctx)) = self.pending.take() {
+    /// Runs the log phase; `complete` is whether the whole body was sent.
+    fn finish(&mut self, complete: bool) {
+        if let Some((svc, mut ctx)) = self.pending.take() {
             ctx.response_length = self.bytes;
-            log::finish(&gw, &ctx);
+            if complete {
+                log::finish(&svc, &ctx);
+            } else {
+                // The head (and its status) reached the client: the log keeps that status.
+                ctx.phase = SENDING;
+                log::abandoned(&svc, &ctx);
+            }
         }
     }
 }
@@ -99,7 +109,10 @@ impl http_body::Body for LoggedBody {
                     self.bytes += data.len() as u64;
                 }
             }
-            Poll::Ready(None | Some(Err(_))) => self.finish(),
+            Poll::Ready(None) => self.finish(true),
+            // The body's own failure (a backend cut off mid-stream) is logged with the status
+            // already sent, as before; it is not the client leaving.
+            Poll::Ready(Some(Err(_))) => self.finish(true),
             Poll::Pending => {}
         }
         polled
@@ -116,6 +129,10 @@ impl http_body::Body for LoggedBody {
 
 impl Drop for LoggedBody {
     fn drop(&mut self) {
-        self.finish();
+        // Hyper drops a body it has sent to the end without always polling past its last frame
+        // (an empty body, or one whose length is known); only a body with frames left unsent
+        // means the client went away.
+        let complete = http_body::Body::is_end_stream(&self.inner);
+        self.finish(complete);
     }
 }

@@ -14,8 +14,10 @@ use http::request::Parts;
 use restapi::Verb;
 
 use super::context::{RequestCtx, Route};
-use crate::deploy::{ApiRuntime, Gateway};
+use super::{Exchange, Flow, Phase};
+use crate::deploy::{ApiRuntime, Deployment};
 use crate::error::{ErrorKind, GatewayError};
+use crate::services::Services;
 
 /// The host the request names, without a port: `:authority` (HTTP/2 and absolute-form requests)
 /// or the `Host` header.
@@ -48,23 +50,23 @@ enum Form {
 
 /// Finds the API, and the part of the request path that starts with `/{stage}`.
 fn locate<'a>(
-    gw: &'a Gateway,
+    deployment: &'a Deployment,
     host: Option<&str>,
     path: &'a str,
 ) -> Option<(&'a Arc<ApiRuntime>, &'a str, Form)> {
     if let Some(host) = host
         && let Some((id, _)) = host.split_once(".execute-api.")
     {
-        return gw.api(id).map(|api| (api, path, Form::Plain));
+        return deployment.api(id).map(|api| (api, path, Form::Plain));
     }
     if let Some(rest) = path.strip_prefix("/restapis/") {
         let (id, rest) = rest.split_once('/')?;
-        let api = gw.api(id)?;
+        let api = deployment.api(id)?;
         // `rest` is `{stage}/_user_request_/...`; keep its leading slash.
         let stage_path = &path[path.len() - rest.len() - 1..];
         return Some((api, stage_path, Form::UserRequest));
     }
-    gw.single_api().map(|api| (api, path, Form::Plain))
+    deployment.single_api().map(|api| (api, path, Form::Plain))
 }
 
 /// Splits the stage path into the stage name and the resource path (`/` when empty).
@@ -88,6 +90,16 @@ fn split_stage(stage_path: &str, form: Form) -> Option<(&str, &str)> {
     (!stage.is_empty()).then_some((stage, tail))
 }
 
+pub(crate) struct Routing;
+
+impl Phase for Routing {
+    const NAME: &'static str = "route";
+
+    async fn run(_svc: &Services, exchange: &mut Exchange) -> Result<Flow, GatewayError> {
+        route(&exchange.deployment, &mut exchange.ctx, &exchange.parts).map(|()| Flow::Continue)
+    }
+}
+
 /// Routes the request, recording the API and stage in `ctx` as soon as they are known so that
 /// even a miss is logged and answered in the stage's terms.
 ///
@@ -96,7 +108,11 @@ fn split_stage(stage_path: &str, form: Form) -> Option<(&str, &str)> {
 /// matched to `ANY`; the path goes through [`router::canonicalize`], and a path with no single
 /// meaning is refused. What comes out is the only method and path the rest of the pipeline sees:
 /// the `execute-api` ARN, the access log and the backend request are all built from it.
-pub(crate) fn route(gw: &Gateway, ctx: &mut RequestCtx, parts: &Parts) -> Result<(), GatewayError> {
+pub(crate) fn route(
+    deployment: &Deployment,
+    ctx: &mut RequestCtx,
+    parts: &Parts,
+) -> Result<(), GatewayError> {
     let verb = Verb::from_http(&parts.method)
         .ok_or_else(|| GatewayError::new(ErrorKind::UnknownMethod))?;
     let path = router::canonicalize(parts.uri.path()).map_err(|e| {
@@ -107,7 +123,7 @@ pub(crate) fn route(gw: &Gateway, ctx: &mut RequestCtx, parts: &Parts) -> Result
     }
     let host = request_host(parts);
     let forbidden = || GatewayError::new(ErrorKind::Forbidden);
-    let (api, stage_path, form) = locate(gw, host, &path).ok_or_else(forbidden)?;
+    let (api, stage_path, form) = locate(deployment, host, &path).ok_or_else(forbidden)?;
     let (stage_name, resource_path) = split_stage(stage_path, form).ok_or_else(forbidden)?;
     let stage = api.stage(stage_name).ok_or_else(forbidden)?;
     let mut route = Route {

@@ -10,9 +10,9 @@ use restapi::Integration;
 use super::{is_body_timeout, is_length_limit};
 use crate::body::Body;
 use crate::client::ClientError;
-use crate::deploy::Gateway;
 use crate::error::{ErrorKind, GatewayError};
 use crate::pipeline::context::RequestCtx;
+use crate::services::Services;
 
 /// Hop-by-hop headers (RFC 9110 §7.6.1) never cross a proxy.
 const HOP_BY_HOP: [HeaderName; 7] = [
@@ -86,15 +86,15 @@ pub(crate) fn add_forwarding_headers(headers: &mut HeaderMap, ctx: &RequestCtx) 
 
 /// Sends the request within the integration's timeout and records the outcome in `ctx`.
 pub(crate) async fn call(
-    gw: &Gateway,
+    svc: &Services,
     ctx: &mut RequestCtx,
     integration: &Integration,
     request: Request<Body>,
 ) -> Result<Response<Body>, GatewayError> {
     let client = if integration.insecure_skip_verification {
-        &gw.upstream.insecure
+        &svc.upstream.insecure
     } else {
-        &gw.upstream.verified
+        &svc.upstream.verified
     };
     let started = Instant::now();
     let result = tokio::time::timeout(integration.timeout, client.request(request)).await;

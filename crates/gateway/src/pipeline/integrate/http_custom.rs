@@ -12,12 +12,12 @@ use restapi::{Integration, Passthrough};
 
 use super::{RequestBody, backend, method_response, render, select_response, template_for, uri};
 use crate::body::{Body, MAX_PAYLOAD, empty, full, read_limited};
-use crate::deploy::Gateway;
 use crate::error::{ErrorKind, GatewayError};
 use crate::pipeline::context::RequestCtx;
+use crate::services::Services;
 
 pub(crate) async fn invoke(
-    gw: &Gateway,
+    svc: &Services,
     ctx: &mut RequestCtx,
     parts: Parts,
     body: RequestBody,
@@ -78,7 +78,7 @@ pub(crate) async fn invoke(
     }
     backend::add_forwarding_headers(headers, ctx);
 
-    let response = backend::call(gw, ctx, integration, request).await?;
+    let response = backend::call(svc, ctx, integration, request).await?;
     let status = response.status().as_u16();
     let (head, incoming) = response.into_parts();
     // Integration responses may need the whole body (templates see it; passthrough returns it),

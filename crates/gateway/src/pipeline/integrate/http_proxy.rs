@@ -8,9 +8,9 @@ use restapi::Integration;
 
 use super::{RequestBody, backend, uri};
 use crate::body::Body;
-use crate::deploy::Gateway;
 use crate::error::GatewayError;
 use crate::pipeline::context::RequestCtx;
+use crate::services::Services;
 
 /// The backend URI: the integration's, with the canonical path's parameters and the client's
 /// query (plus mappings).
@@ -25,7 +25,7 @@ pub(crate) fn target(
 }
 
 pub(crate) async fn invoke(
-    gw: &Gateway,
+    svc: &Services,
     ctx: &mut RequestCtx,
     parts: Parts,
     body: RequestBody,
@@ -55,7 +55,7 @@ pub(crate) async fn invoke(
     *request.uri_mut() = target;
     *request.headers_mut() = headers;
 
-    let mut response = backend::call(gw, ctx, integration, request).await?;
+    let mut response = backend::call(svc, ctx, integration, request).await?;
     backend::remap_response_headers(response.headers_mut());
     Ok(response)
 }

@@ -23,11 +23,12 @@ use restapi::{IntegrationKind, IntegrationResponse, ResponseSource, Template};
 use telemetry::Vars;
 
 use super::context::RequestCtx;
+use super::{Exchange, Flow, Phase};
 use crate::body::{
     Body, BodyTimeout, Capped, MAX_PAYLOAD, PayloadTooLarge, ReadError, full, read_limited,
 };
-use crate::deploy::Gateway;
 use crate::error::{ErrorKind, GatewayError};
+use crate::services::Services;
 
 /// A request body on its way to an integration: still streaming from the client (capped at API
 /// Gateway's 10 MB payload and at the body-read deadline), or already read (when authentication
@@ -35,6 +36,8 @@ use crate::error::{ErrorKind, GatewayError};
 pub enum RequestBody {
     Streaming(Capped),
     Buffered(Bytes),
+    /// Handed on already (see `Exchange::take_body`).
+    Taken,
 }
 
 impl RequestBody {
@@ -48,6 +51,7 @@ impl RequestBody {
         match self {
             RequestBody::Streaming(b) => b.boxed_unsync(),
             RequestBody::Buffered(b) => full(b),
+            RequestBody::Taken => full(Bytes::new()),
         }
     }
 
@@ -61,6 +65,11 @@ impl RequestBody {
         let body = match self {
             RequestBody::Buffered(b) => return Ok(b),
             RequestBody::Streaming(b) => b,
+            // A phase order mistake, never the client's: refuse rather than send an empty body.
+            RequestBody::Taken => {
+                return Err(GatewayError::new(ErrorKind::Internal)
+                    .detail("the request body was read after it was handed on"));
+            }
         };
         read_limited(body, limit).await.map_err(|e| match e {
             ReadError::TooLarge(_) => GatewayError::new(ErrorKind::RequestTooLarge),
@@ -96,8 +105,23 @@ fn has_source(
     false
 }
 
-pub(crate) async fn integrate(
-    gw: &Gateway,
+/// Phase: integrate. Always answers: with the integration's response, or an error.
+pub(crate) struct Integrate;
+
+impl Phase for Integrate {
+    const NAME: &'static str = "integrate";
+
+    async fn run(svc: &Services, exchange: &mut Exchange) -> Result<Flow, GatewayError> {
+        let parts = exchange.take_parts();
+        let body = exchange.take_body();
+        integrate(svc, &mut exchange.ctx, parts, body)
+            .await
+            .map(Flow::Respond)
+    }
+}
+
+async fn integrate(
+    svc: &Services,
     ctx: &mut RequestCtx,
     parts: Parts,
     body: RequestBody,
@@ -117,8 +141,8 @@ pub(crate) async fn integrate(
         .integration;
     match integration.kind {
         IntegrationKind::Mock => mock::invoke(ctx, &parts, integration),
-        IntegrationKind::HttpProxy => http_proxy::invoke(gw, ctx, parts, body, integration).await,
-        IntegrationKind::Http => http_custom::invoke(gw, ctx, parts, body, integration).await,
+        IntegrationKind::HttpProxy => http_proxy::invoke(svc, ctx, parts, body, integration).await,
+        IntegrationKind::Http => http_custom::invoke(svc, ctx, parts, body, integration).await,
     }
 }
 

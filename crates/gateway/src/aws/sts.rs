@@ -1,8 +1,7 @@
-//! STS on the edge endpoint: `AssumeRole` and `GetCallerIdentity` in the query protocol.
+//! STS on the edge endpoint: `AssumeRole` and `GetCallerIdentity` in the Query protocol
+//! (dispatched by [`super::query`]).
 //!
-//! A request is STS's when it targets `/` with form-encoded parameters (POST) or an `Action`
-//! query parameter (GET, as presigned `GetCallerIdentity` URLs do), on a host that is not an
-//! `execute-api` host. It is authenticated with SigV4 for the `sts` service, and `AssumeRole` is
+//! A request is authenticated with SigV4 for the `sts` service, and `AssumeRole` is
 //! authorized with [`iam::authorize_assume_role`]: the role's trust policy must itself allow the
 //! caller; when it names only the caller's account, or the caller is in another account, the
 //! caller's identity policies (narrowed by its session policies) must allow `sts:AssumeRole` on
@@ -13,20 +12,21 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, HeaderValue};
 use http::request::Parts;
-use http::{Method, Request, Response, StatusCode};
+use http::{Method, Request, Response};
 use hyper::body::Incoming;
 use iam::{AuthzInput, ParseOptions, Policy, PrincipalKind};
+use restapi::AuthType;
 use sts::StsError;
 use sts::response::AssumedRole;
 
 use crate::auth::{self, AuthFailure, Caller};
-use crate::body::{Body, full};
-use crate::deploy::Gateway;
+use crate::body::Body;
+use crate::deploy::Deployment;
 use crate::error::ErrorKind;
 use crate::pipeline::ConnInfo;
 use crate::pipeline::integrate::RequestBody;
+use crate::services::Services;
 
 /// STS requests are small; anything larger than this is refused unread.
 const MAX_STS_BODY: usize = 64 * 1024;
@@ -34,34 +34,8 @@ const MAX_STS_BODY: usize = 64 * 1024;
 /// Role chaining (a role session assuming a role) is limited to one hour, as in AWS.
 const CHAINED_SESSION_LIMIT: Duration = Duration::from_secs(3600);
 
-pub(crate) fn is_sts_request<B>(req: &Request<B>) -> bool {
-    if req.uri().path() != "/" {
-        return false;
-    }
-    let host = req
-        .uri()
-        .authority()
-        .map(|a| a.as_str())
-        .or_else(|| req.headers().get(http::header::HOST)?.to_str().ok())
-        .unwrap_or("");
-    if host.contains(".execute-api.") {
-        return false;
-    }
-    let form = req.method() == Method::POST
-        && req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let query_action = req
-        .uri()
-        .query()
-        .is_some_and(|q| q.split('&').any(|p| p.starts_with("Action=")));
-    form || query_action
-}
-
 pub(crate) async fn handle(
-    gw: Arc<Gateway>,
+    svc: Arc<Services>,
     conn: ConnInfo,
     req: Request<Incoming>,
 ) -> Response<Body> {
@@ -75,10 +49,13 @@ pub(crate) async fn handle(
     // Boxed as `dyn Future + Send` here, where its borrows have concrete lifetimes: proving
     // `Send` for it from the listener's generic context trips a known rustc limitation.
     let serving: std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send + '_>> =
-        Box::pin(serve(&gw, client, &mut parts, body, &request_id));
+        Box::pin(serve(&svc, client, &mut parts, body, &request_id));
     let result = serving.await;
-    let (status, xml, outcome) = match result {
-        Ok((xml, label)) => (200, xml, ("allow", label)),
+    let (response, outcome) = match result {
+        Ok((xml, label)) => (
+            super::query::xml_response(200, xml, &request_id),
+            ("allow", label),
+        ),
         Err(e) => {
             tracing::debug!(
                 request_id,
@@ -87,29 +64,19 @@ pub(crate) async fn handle(
                 sigv4::redact_for_log(&e.message)
             );
             (
-                e.status,
-                sts::response::error(&e, &request_id),
+                super::query::error_response(&e, &request_id),
                 ("deny", e.code),
             )
         }
     };
-    gw.metrics
-        .auth_outcome("sts", "-", "AWS_IAM", outcome.0, outcome.1);
+    svc.metrics
+        .auth_outcome("sts", "-", AuthType::AwsIam, outcome.0, outcome.1);
     tracing::debug!(
         request_id,
-        status,
+        status = response.status().as_u16(),
         elapsed_ms = started.elapsed().as_millis() as u64,
         "STS"
     );
-    let mut response = Response::new(full(xml));
-    *response.status_mut() =
-        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("text/xml"));
-    if let Ok(v) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert("x-amzn-requestid", v);
-    }
     response
 }
 
@@ -134,15 +101,18 @@ struct Client {
 }
 
 async fn serve(
-    gw: &Gateway,
+    svc: &Services,
     client: Client,
     parts: &mut Parts,
     body: Incoming,
     request_id: &str,
 ) -> Result<(String, &'static str), StsError> {
-    let deadline = gw.body_deadline();
+    let deadline = svc.body_deadline();
+    // Taken once: the whole request is served by one deployment.
+    let deployment = svc.deployment();
+    let gw = &*deployment;
     auth::ensure_host_header(parts);
-    let now = gw.clock.now();
+    let now = svc.clock.now();
     let pending = auth::identify(&gw.credentials, &gw.sts_verifier, parts, now)
         .await
         .map_err(sts_error)?;
@@ -167,7 +137,7 @@ async fn serve(
             ))
         }
         sts::StsRequest::AssumeRole(request) => {
-            let xml = assume_role(gw, client, parts, &caller, &request, request_id).await?;
+            let xml = assume_role(svc, gw, client, parts, &caller, &request, request_id).await?;
             Ok((xml, "assume_role"))
         }
     }
@@ -190,7 +160,8 @@ async fn read_body(body: Incoming, deadline: tokio::time::Instant) -> Result<Byt
 }
 
 async fn assume_role(
-    gw: &Gateway,
+    svc: &Services,
+    gw: &Deployment,
     client: Client,
     parts: &Parts,
     caller: &Caller,
@@ -216,7 +187,7 @@ async fn assume_role(
         .filter(|r| r.arn() == request.role_arn)
         .ok_or_else(|| deny(not_authorized()))?;
 
-    let now = gw.clock.now();
+    let now = svc.clock.now();
     let mut context = auth::request_context(
         &caller.context,
         parts,
@@ -279,7 +250,7 @@ async fn assume_role(
             .map_err(|e| StsError::malformed_policy(e.to_string()))?;
     }
 
-    let random = &gw.random;
+    let random = &svc.random;
     let minted = (|| -> Result<_, sts::credentials::RandomError> {
         Ok((
             sts::credentials::access_key_id(random)?,
@@ -302,7 +273,7 @@ async fn assume_role(
         source_identity: request.source_identity.clone(),
         issued_to: principal.arn().to_string(),
     };
-    gw.store
+    svc.store
         .put_session(&session)
         .await
         .map_err(|e| StsError::internal(e.to_string()))?;
