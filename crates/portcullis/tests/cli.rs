@@ -1,5 +1,5 @@
 //! The `portcullis` binary: `validate`, `serve` (addresses printed, refusal on a bad config,
-//! graceful shutdown on SIGTERM) and `--dev-tls`.
+//! graceful shutdown on SIGTERM, reload on SIGHUP) and `--dev-tls`.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -82,6 +82,19 @@ async fn validate_reports_ok_and_problems() {
 
 /// Starts `portcullis serve` and returns it with the addresses it printed.
 async fn serve(path: &std::path::Path, extra: &[&str]) -> (Child, Vec<String>) {
+    let (child, printed, _stderr) = serve_capturing(path, extra).await;
+    (child, printed)
+}
+
+/// [`serve`], with the server's standard error as a stream of lines.
+async fn serve_capturing(
+    path: &std::path::Path,
+    extra: &[&str],
+) -> (
+    Child,
+    Vec<String>,
+    tokio::sync::mpsc::UnboundedReceiver<String>,
+) {
     let mut child = Command::new(BIN)
         .args([
             "serve",
@@ -96,7 +109,7 @@ async fn serve(path: &std::path::Path, extra: &[&str]) -> (Child, Vec<String>) {
         .arg(path)
         .args(extra)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .unwrap();
@@ -117,7 +130,14 @@ async fn serve(path: &std::path::Path, extra: &[&str]) -> (Child, Vec<String>) {
     }
     // Keep draining stdout so access logs never block the server.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, printed)
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut errors = BufReader::new(child.stderr.take().unwrap()).lines();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = errors.next_line().await {
+            let _ = tx.send(line);
+        }
+    });
+    (child, printed, rx)
 }
 
 fn address(printed: &[String], role: &str) -> String {
@@ -129,13 +149,74 @@ fn address(printed: &[String], role: &str) -> String {
         .to_string()
 }
 
-fn sigterm(child: &Child) {
+fn signal(child: &Child, signal: &str) {
     let pid = child.id().unwrap().to_string();
     let status = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
+        .args([signal, &pid])
         .status()
         .unwrap();
     assert!(status.success());
+}
+
+fn sigterm(child: &Child) {
+    signal(child, "-TERM");
+}
+
+/// Waits (bounded) for a line of standard error containing `needle`.
+async fn stderr_line(
+    lines: &mut tokio::sync::mpsc::UnboundedReceiver<String>,
+    needle: &str,
+) -> String {
+    let found = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(line) = lines.recv().await {
+            if line.contains(needle) {
+                return line;
+            }
+        }
+        panic!("standard error closed before {needle:?}");
+    });
+    found
+        .await
+        .unwrap_or_else(|_| panic!("no {needle:?} on standard error"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_reloads_a_good_config_and_reports_a_bad_one() {
+    let first =
+        Upstream::start(|_r| async { http::Response::new(Full::new(Bytes::from("first"))) }).await;
+    let second =
+        Upstream::start(|_r| async { http::Response::new(Full::new(Bytes::from("second"))) }).await;
+    let ws = Workspace::new();
+    let path = good_config(&ws, &first.url());
+    let (mut child, printed, mut stderr) = serve_capturing(&path, &[]).await;
+    let edge = address(&printed, "edge");
+    let client = Client::http1();
+    assert_eq!(client.get(&format!("{edge}/prod/x")).await.text(), "first");
+
+    // A valid configuration replaces the deployment.
+    good_config(&ws, &second.url());
+    signal(&child, "-HUP");
+    stderr_line(&mut stderr, "configuration reloaded").await;
+    assert_eq!(client.get(&format!("{edge}/prod/x")).await.text(), "second");
+
+    // An invalid one is reported like `validate` reports it, and changes nothing.
+    ws.write(
+        "portcullis.yaml",
+        "colour: red\napis:\n  - id: api0000001\n    openapi: api.yaml\n    stages: {prod: {}}\n",
+    );
+    signal(&child, "-HUP");
+    stderr_line(&mut stderr, "unknown setting \"colour\"").await;
+    stderr_line(&mut stderr, "reload refused").await;
+    assert_eq!(client.get(&format!("{edge}/prod/x")).await.text(), "second");
+    assert_eq!(first.requests().len(), 1);
+    assert_eq!(second.requests().len(), 2);
+
+    sigterm(&child);
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("the server exits")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
