@@ -123,7 +123,7 @@ impl fmt::Display for Verb {
 pub struct Method {
     pub verb: Verb,
     pub operation_id: Option<String>,
-    pub auth: MethodAuth,
+    pub authorizer: crate::Authorizer,
     /// Method request parameters declared in the document (`method.request.*`).
     pub parameters: Vec<MethodParameter>,
     pub integration: Integration,

@@ -252,7 +252,10 @@ fn method(
             .get("operationId")
             .and_then(Value::as_str)
             .map(str::to_string),
-        auth,
+        authorizer: match auth {
+            MethodAuth::AwsIam => crate::Authorizer::Iam,
+            MethodAuth::None => crate::Authorizer::None,
+        },
         parameters,
         integration,
         pointer: pointer.to_string(),
