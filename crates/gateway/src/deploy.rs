@@ -9,7 +9,7 @@ use std::sync::Arc;
 use config::{Config, LogDestination, LoggingLevel};
 use restapi::{Api, GatewayHeaderSource};
 use router::Router;
-use store::Store;
+use store::Stores;
 use telemetry::{AccessLog, Destination, Metrics, RouteMetrics, Sinks};
 
 use crate::auth::Credentials;
@@ -23,7 +23,7 @@ pub struct Gateway {
     single: Option<Arc<ApiRuntime>>,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) upstream: Upstream,
-    pub(crate) store: Arc<dyn Store>,
+    pub(crate) store: Stores,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) credentials: Credentials,
     /// SigV4 verification for API methods (`execute-api`) and for STS (`sts`); each keeps its
@@ -100,7 +100,7 @@ impl ApiRuntime {
 impl Gateway {
     pub fn new(
         config: &Config,
-        store: Arc<dyn Store>,
+        store: Stores,
         metrics: Arc<Metrics>,
         clock: Arc<dyn Clock>,
         sinks: &mut Sinks,
@@ -155,7 +155,7 @@ impl Gateway {
         &self.metrics
     }
 
-    pub fn store(&self) -> &Arc<dyn Store> {
+    pub fn store(&self) -> &Stores {
         &self.store
     }
 

@@ -15,7 +15,7 @@ use config::{Config, Storage};
 use gateway::clock::{Clock, SystemClock};
 use gateway::server::{self, Listeners};
 use gateway::tls;
-use store::{SqliteStore, Store};
+use store::{SqliteStore, Stores};
 use telemetry::{Metrics, Sinks};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -39,6 +39,9 @@ pub struct Running {
     pub dev_certificate: Option<(std::path::PathBuf, String)>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<usize>,
+    /// Dropping the sender (with `Running`) stops the purge task too.
+    stop_purge: Option<oneshot::Sender<()>>,
+    purge: Option<JoinHandle<()>>,
     flusher: Option<telemetry::access_log::Flusher>,
 }
 
@@ -51,6 +54,13 @@ impl Running {
             let _ = stop.send(());
         }
         let cut = (&mut self.task).await.context("the server task failed")?;
+        if let Some(stop) = self.stop_purge.take() {
+            let _ = stop.send(());
+        }
+        if let Some(purge) = self.purge.take() {
+            // A purge in progress finishes first; it is one indexed DELETE.
+            let _ = purge.await;
+        }
         if let Some(flusher) = self.flusher.take() {
             // The writers finish once the last connection lets go of the gateway; connections cut
             // at the end of the grace period may hold it until the runtime stops, so the wait is
@@ -67,25 +77,46 @@ impl Running {
     }
 }
 
-pub async fn open_store(storage: &Storage) -> anyhow::Result<Arc<dyn Store>> {
-    Ok(match storage {
-        Storage::Sqlite(path) => Arc::new(
-            SqliteStore::open(path)
-                .await
-                .with_context(|| format!("opening storage {}", path.display()))?,
-        ),
-        Storage::SqliteMemory => Arc::new(SqliteStore::memory().await?),
-    })
+/// Opens the storage the configuration names, applying pending migrations.
+pub async fn open_store(storage: &Storage) -> anyhow::Result<Stores> {
+    let backend = match storage {
+        Storage::Sqlite(path) => SqliteStore::open(path)
+            .await
+            .with_context(|| format!("opening storage {}", path.display()))?,
+        Storage::SqliteMemory => SqliteStore::memory().await?,
+    };
+    Ok(backend.into_stores())
+}
+
+/// How often expired sessions are deleted from storage. They are refused from the moment they
+/// expire whatever storage holds; this only bounds how long they take up room.
+const PURGE_SESSIONS_EVERY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// Starts deleting expired sessions in the background, on the pipeline's clock, until `stop`
+/// fires or is dropped.
+fn spawn_session_purge(
+    stores: &Stores,
+    clock: Arc<dyn Clock>,
+    stop: oneshot::Receiver<()>,
+) -> JoinHandle<()> {
+    tokio::spawn(store::purge::run(
+        stores.sessions.clone(),
+        move || clock.now(),
+        PURGE_SESSIONS_EVERY,
+        async move {
+            let _ = stop.await;
+        },
+    ))
 }
 
 /// Starts the gateway described by `config`.
 pub async fn start(config: Config, options: StartOptions) -> anyhow::Result<Running> {
     let store = open_store(&config.storage).await?;
     let metrics = Arc::new(Metrics::new());
-    let mut sinks = Sinks::new();
+    let mut sinks = Sinks::with_metrics(&metrics);
     let clock: Arc<dyn Clock> = options.clock.unwrap_or_else(|| Arc::new(SystemClock));
     let gateway = Arc::new(
-        gateway::Gateway::new(&config, store.clone(), metrics, clock, &mut sinks)
+        gateway::Gateway::new(&config, store.clone(), metrics, clock.clone(), &mut sinks)
             .context("deploying the configuration")?,
     );
 
@@ -120,7 +151,9 @@ pub async fn start(config: Config, options: StartOptions) -> anyhow::Result<Runn
             let _ = stop_rx.await;
         },
     ));
-    tracing::info!(storage = %store.describe(), "serving {} API(s)", config.apis.len());
+    let (stop_purge, purge_stopped) = oneshot::channel::<()>();
+    let purge = spawn_session_purge(&store, clock, purge_stopped);
+    tracing::info!(storage = %store.health.describe(), "serving {} API(s)", config.apis.len());
     for api in &config.apis {
         for stage in &api.stages {
             tracing::info!(
@@ -139,6 +172,8 @@ pub async fn start(config: Config, options: StartOptions) -> anyhow::Result<Runn
         dev_certificate,
         stop: Some(stop_tx),
         task,
+        stop_purge: Some(stop_purge),
+        purge: Some(purge),
         flusher: Some(sinks.into_flusher()),
     })
 }

@@ -9,12 +9,15 @@
 //! This crate is pure: it reads `serde_json::Value`s and never touches files or the network.
 //! Loading files (and mapping pointers to line numbers) is the `config` crate's job.
 
+pub mod authorizer;
 pub mod context;
 pub mod import;
 pub mod model;
+pub mod render;
 pub mod template;
 
+pub use authorizer::*;
 pub use context::ContextVar;
-pub use import::{ImportError, import};
+pub use import::{ImportError, ImportOptions, import, import_with};
 pub use model::*;
 pub use template::{Template, TemplateError};

@@ -42,6 +42,11 @@ struct UnroutedLabels {
     reason: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DestinationLabels {
+    destination: String,
+}
+
 type HistogramFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
 
 const STATUS_CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
@@ -59,6 +64,23 @@ pub struct Metrics {
     integration_latency: HistogramFamily,
     auth: Family<AuthLabels, Counter>,
     unrouted: Family<UnroutedLabels, Counter>,
+    access_log_dropped: AccessLogDrops,
+}
+
+/// Access-log lines dropped because their destination's writer fell a whole queue behind, per
+/// destination (`stdout`, `stderr` or the file's path). Cloning shares the series.
+#[derive(Clone, Debug, Default)]
+pub struct AccessLogDrops(Family<DestinationLabels, Counter>);
+
+impl AccessLogDrops {
+    /// The counter for one destination, resolved once per writer.
+    pub fn destination(&self, destination: &str) -> Counter {
+        self.0
+            .get_or_create(&DestinationLabels {
+                destination: destination.to_string(),
+            })
+            .clone()
+    }
 }
 
 impl Default for Metrics {
@@ -75,6 +97,7 @@ impl Metrics {
         let integration_latency: HistogramFamily = Family::new_with_constructor(latency_histogram);
         let auth = Family::<AuthLabels, Counter>::default();
         let unrouted = Family::<UnroutedLabels, Counter>::default();
+        let access_log_dropped = AccessLogDrops::default();
         registry.register(
             "requests",
             "API requests by api, stage, method, resource and status class",
@@ -100,6 +123,11 @@ impl Metrics {
             "Requests on the edge endpoint that matched no API and stage",
             unrouted.clone(),
         );
+        registry.register(
+            "access_log_dropped",
+            "Access-log lines dropped because their destination could not keep up, by destination",
+            access_log_dropped.0.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -107,7 +135,13 @@ impl Metrics {
             integration_latency,
             auth,
             unrouted,
+            access_log_dropped,
         }
+    }
+
+    /// The dropped-access-log-line counters, for [`crate::Sinks::with_metrics`].
+    pub fn access_log_drops(&self) -> AccessLogDrops {
+        self.access_log_dropped.clone()
     }
 
     /// Handles for one route. `resource` is the resource path (`/pets/{petId}`), or empty for
@@ -221,6 +255,7 @@ mod tests {
         r.observe(503, 0.5, Some(0.49));
         m.auth_outcome("petstore01", "prod", "AWS_IAM", "deny", "invalid_signature");
         m.unrouted("no_stage");
+        m.access_log_drops().destination("stdout").inc();
         let text = m.encode();
         for needle in [
             r#"portcullis_requests_total{api="petstore01",stage="prod",method="GET",resource="/pets/{petId}",status_class="2xx"} 1"#,
@@ -230,6 +265,7 @@ mod tests {
             r#"portcullis_integration_duration_seconds_count{api="petstore01",stage="prod",method="GET",resource="/pets/{petId}"} 2"#,
             r#"portcullis_auth_outcomes_total{api="petstore01",stage="prod",auth_type="AWS_IAM",outcome="deny",reason="invalid_signature"} 1"#,
             r#"portcullis_unrouted_requests_total{reason="no_stage"} 1"#,
+            r#"portcullis_access_log_dropped_total{destination="stdout"} 1"#,
         ] {
             assert!(text.contains(needle), "missing {needle} in\n{text}");
         }

@@ -8,7 +8,7 @@
 use std::time::Instant;
 
 use http::request::Parts;
-use restapi::MethodAuth;
+use restapi::Authorizer;
 
 use super::context::RequestCtx;
 use super::integrate::RequestBody;
@@ -26,7 +26,7 @@ pub(crate) async fn authenticate(
         .route
         .as_ref()
         .and_then(|r| r.method())
-        .is_some_and(|m| m.auth == MethodAuth::AwsIam);
+        .is_some_and(|m| matches!(m.authorizer, Authorizer::Iam));
     if !iam {
         return Ok(body);
     }

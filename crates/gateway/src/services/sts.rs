@@ -303,7 +303,8 @@ async fn assume_role(
         issued_to: principal.arn().to_string(),
     };
     gw.store
-        .put_session(&session)
+        .sessions
+        .put_session(&session, now)
         .await
         .map_err(|e| StsError::internal(e.to_string()))?;
     tracing::info!(
