@@ -22,7 +22,7 @@ pub async fn handle<B>(gw: &Services, req: Request<B>) -> Response<Body> {
             "application/json",
             r#"{"status":"ok"}"#.to_string(),
         ),
-        (&Method::GET, "/readyz") => match gw.store().ping().await {
+        (&Method::GET, "/readyz") => match gw.store().health.ping().await {
             Ok(()) => (
                 StatusCode::OK,
                 "application/json",

@@ -6,14 +6,15 @@
 //! [`AuthFailure`], which each caller words its own way (API Gateway JSON or STS XML).
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
-use std::time::SystemTime;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use http::header::HOST;
 use http::request::Parts;
 use iam::{Directory, NamedPolicy, ParseOptions, Policy, PolicySet, Principal};
+use moka::sync::Cache;
 use sigv4::{ParsedAuth, Verifier};
-use store::{SessionCredentials, Store};
+use store::{SessionStore, StoredSession, Stores};
 use subtle::ConstantTimeEq;
 
 /// Why authentication failed, before it is worded for a protocol.
@@ -83,26 +84,55 @@ struct ResolvedKey {
 
 /// A temporary credential, compiled for the request path.
 struct Session {
-    credentials: SessionCredentials,
+    stored: StoredSession,
     key: ResolvedKey,
+    /// How long the cache may keep it: [`SESSION_CACHE_TTL`], or less if it expires sooner.
+    cache_for: Duration,
 }
 
 /// Sessions kept in memory so that a request signed with temporary credentials does not read
-/// storage every time. Bounded; cleared wholesale when full (sessions are cheap to reload).
-const SESSION_CACHE_ENTRIES: usize = 10_000;
+/// storage every time. Bounded in number; each entry lives at most this long (so a session
+/// deleted from shared storage by another node stops working here within that time even without
+/// [`Credentials::invalidate`]) and never past its own expiration.
+const SESSION_CACHE_ENTRIES: u64 = 10_000;
+const SESSION_CACHE_TTL: Duration = Duration::from_secs(5 * 60);
+
+/// Expires each cached session after its own `cache_for`.
+struct SessionExpiry;
+
+impl moka::Expiry<String, Arc<Session>> for SessionExpiry {
+    fn expire_after_create(
+        &self,
+        _key: &String,
+        session: &Arc<Session>,
+        _created_at: std::time::Instant,
+    ) -> Option<Duration> {
+        Some(session.cache_for)
+    }
+
+    fn expire_after_update(
+        &self,
+        _key: &String,
+        session: &Arc<Session>,
+        _updated_at: std::time::Instant,
+        _duration_until_expiry: Option<Duration>,
+    ) -> Option<Duration> {
+        Some(session.cache_for)
+    }
+}
 
 /// Looks access keys up: long-term keys in the directory, temporary ones in storage.
 pub(crate) struct Credentials {
     directory: Arc<Directory>,
-    store: Arc<dyn Store>,
-    sessions: RwLock<HashMap<String, Arc<Session>>>,
+    sessions: Arc<dyn SessionStore>,
+    cache: Cache<String, Arc<Session>>,
     /// Every long-term access key resolved ahead (caller, condition keys, secret), so that a
     /// request only bumps reference counts.
     long_term: HashMap<String, ResolvedKey>,
 }
 
 impl Credentials {
-    pub(crate) fn new(directory: Arc<Directory>, store: Arc<dyn Store>) -> Credentials {
+    pub(crate) fn new(directory: Arc<Directory>, stores: Stores) -> Credentials {
         let long_term = directory
             .access_keys()
             .map(|(id, entry)| {
@@ -119,14 +149,31 @@ impl Credentials {
             .collect();
         Credentials {
             directory,
-            store,
-            sessions: RwLock::new(HashMap::new()),
+            sessions: stores.sessions,
+            cache: Cache::builder()
+                .max_capacity(SESSION_CACHE_ENTRIES)
+                .expire_after(SessionExpiry)
+                .build(),
             long_term,
         }
     }
 
     pub(crate) fn directory(&self) -> &Directory {
         &self.directory
+    }
+
+    /// Forgets what the cache holds for one temporary access key, so that the next request with
+    /// it reads storage again. The hook for whatever ends a session early (revocation, a
+    /// changed role): call it after changing storage, on every node that caches.
+    #[allow(dead_code, reason = "the hook that session revocation will call")]
+    pub(crate) fn invalidate(&self, access_key_id: &str) {
+        self.cache.invalidate(access_key_id);
+    }
+
+    /// Forgets every cached session (for changes that touch many, such as a role's removal).
+    #[allow(dead_code, reason = "the hook that session revocation will call")]
+    pub(crate) fn invalidate_all(&self) {
+        self.cache.invalidate_all();
     }
 
     async fn resolve(
@@ -144,41 +191,41 @@ impl Credentials {
         }
         let token = token.ok_or(AuthFailure::UnrecognizedClient)?;
         let session = self
-            .session(key_id)
+            .session(key_id, now)
             .await?
             .ok_or(AuthFailure::UnrecognizedClient)?;
-        let expected = session.credentials.session_token.as_bytes();
-        if !bool::from(expected.ct_eq(token.as_bytes())) {
+        // Storage keeps only the token's hash; hashes of equal length compare in constant time.
+        let presented = store::session_token_sha256(token);
+        if !bool::from(session.stored.token_sha256.ct_eq(&presented)) {
             return Err(AuthFailure::UnrecognizedClient);
         }
-        if now >= session.credentials.expiration {
+        if now >= session.stored.expiration {
             return Err(AuthFailure::ExpiredToken);
         }
         Ok(session.key.clone())
     }
 
-    async fn session(&self, key_id: &str) -> Result<Option<Arc<Session>>, AuthFailure> {
-        if let Some(s) = self
-            .sessions
-            .read()
-            .ok()
-            .and_then(|m| m.get(key_id).cloned())
-        {
+    async fn session(
+        &self,
+        key_id: &str,
+        now: SystemTime,
+    ) -> Result<Option<Arc<Session>>, AuthFailure> {
+        if let Some(s) = self.cache.get(key_id) {
             return Ok(Some(s));
         }
         let stored = self
-            .store
+            .sessions
             .session(key_id)
             .await
             .map_err(|e| AuthFailure::Unavailable(e.to_string()))?;
-        let Some(credentials) = stored else {
+        let Some(stored) = stored else {
             return Ok(None);
         };
         // The role may have left the configuration since: then the session is void.
-        let Some(role) = self.directory.role(&credentials.role_arn) else {
+        let Some(role) = self.directory.role(&stored.role_arn) else {
             return Ok(None);
         };
-        let session_policies = match &credentials.session_policy {
+        let session_policies = match &stored.session_policy {
             None => None,
             Some(text) => match Policy::from_json_str(text, &ParseOptions::identity()) {
                 Ok(p) => Some(Arc::new(PolicySet::new([NamedPolicy::new(
@@ -190,7 +237,7 @@ impl Credentials {
                 Err(_) => return Ok(None),
             },
         };
-        let principal = role.session_principal(&credentials.session_name);
+        let principal = role.session_principal(&stored.session_name);
         let key = ResolvedKey {
             caller: Caller {
                 context: Arc::new(iam::RequestContext::for_principal(&principal)),
@@ -199,14 +246,17 @@ impl Credentials {
                 policies: role.policies().clone(),
                 session_policies,
             },
-            secret: iam::Secret::new(credentials.secret_access_key.clone()),
+            secret: iam::Secret::new(stored.secret_access_key.clone()),
         };
-        let session = Arc::new(Session { credentials, key });
-        if let Ok(mut map) = self.sessions.write() {
-            if map.len() >= SESSION_CACHE_ENTRIES {
-                map.clear();
-            }
-            map.insert(key_id.to_string(), session.clone());
+        // An expired session is not cached: it is refused now and there is nothing to reuse.
+        let remaining = stored.expiration.duration_since(now).unwrap_or_default();
+        let session = Arc::new(Session {
+            stored,
+            key,
+            cache_for: remaining.min(SESSION_CACHE_TTL),
+        });
+        if !session.cache_for.is_zero() {
+            self.cache.insert(key_id.to_string(), session.clone());
         }
         Ok(Some(session))
     }
@@ -332,3 +382,6 @@ pub(crate) fn request_context(
     }
     context
 }
+
+#[cfg(test)]
+mod tests;

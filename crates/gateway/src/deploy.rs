@@ -12,7 +12,7 @@ use std::sync::Arc;
 use config::{Config, LogDestination, LoggingLevel};
 use restapi::{Api, AuthType, GatewayHeaderSource};
 use router::Router;
-use store::Store;
+use store::Stores;
 use telemetry::{AccessLog, Destination, Metrics, RouteMetrics, Sinks};
 
 use crate::auth::Credentials;
@@ -108,7 +108,7 @@ impl Deployment {
     /// across deployments.
     pub fn compile(
         config: &Config,
-        store: Arc<dyn Store>,
+        store: Stores,
         metrics: &Metrics,
         sinks: &mut Sinks,
     ) -> Result<Deployment, DeployError> {

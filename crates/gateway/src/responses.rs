@@ -7,8 +7,8 @@
 
 use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{Response, StatusCode};
+use restapi::render::Vars;
 use restapi::{GatewayHeaderSource, GatewayResponse, ResponseType, Template};
-use telemetry::Vars;
 
 use crate::body::{Body, full};
 use crate::error::GatewayError;
@@ -41,13 +41,7 @@ pub(crate) fn error_response(ctx: &RequestCtx, error: &GatewayError) -> Response
     let (content_type, body) = match custom.and_then(|r| pick_template(&r.templates)) {
         Some((content_type, template)) => {
             let mut out = String::new();
-            telemetry::access_log::render(
-                template,
-                telemetry::access_log::Escape::None,
-                "",
-                ctx,
-                &mut out,
-            );
+            restapi::render::render(template, restapi::render::Escape::None, "", ctx, &mut out);
             (content_type.to_string(), out)
         }
         None => (

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use config::{Config, ServerSettings, Storage, TlsFiles};
-use store::Store;
+use store::Stores;
 use telemetry::{Metrics, Sinks};
 
 use crate::client::Upstream;
@@ -26,7 +26,7 @@ pub struct Services {
     deployment: ArcSwap<Deployment>,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) upstream: Upstream,
-    pub(crate) store: Arc<dyn Store>,
+    pub(crate) store: Stores,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) random: ring::rand::SystemRandom,
     /// `server.body_read_timeout`: how long after its head a request's body may take to arrive.
@@ -100,7 +100,7 @@ impl Services {
     /// Compiles `config` into the first deployment and starts the services around it.
     pub fn new(
         config: &Config,
-        store: Arc<dyn Store>,
+        store: Stores,
         metrics: Arc<Metrics>,
         clock: Arc<dyn Clock>,
         mut sinks: Sinks,
@@ -160,7 +160,7 @@ impl Services {
         &self.metrics
     }
 
-    pub fn store(&self) -> &Arc<dyn Store> {
+    pub fn store(&self) -> &Stores {
         &self.store
     }
 

@@ -50,8 +50,7 @@ fn phases_have_spans() {
             .build()
             .unwrap();
         runtime.block_on(async {
-            let store: Arc<dyn store::Store> =
-                Arc::new(store::SqliteStore::memory().await.unwrap());
+            let store = store::SqliteStore::memory().await.unwrap().into_stores();
             let gw = Arc::new(
                 gateway::Services::new(
                     &config,

@@ -17,8 +17,35 @@
 //!
 //! So matching is linear in the text for a fixed pattern. Case-insensitive matching (actions,
 //! `StringEqualsIgnoreCase`) is done by the callers lowercasing both sides.
+//!
+//! Tests check that claim by counting work instead of timing it: with `cfg(test)` or the
+//! `step-count` feature, every match adds the bytes it examined to a per-thread counter
+//! ([`take_steps`]). Without them the counter compiles away.
 
 use std::fmt;
+
+#[cfg(any(test, feature = "step-count"))]
+thread_local! {
+    static STEPS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Records `n` units of matching work (bytes of text or pattern examined).
+#[inline(always)]
+fn count(n: usize) {
+    #[cfg(any(test, feature = "step-count"))]
+    STEPS.with(|s| s.set(s.get().saturating_add(n as u64)));
+    #[cfg(not(any(test, feature = "step-count")))]
+    let _ = n;
+}
+
+/// The matching work done on this thread since the last call, and resets it to zero.
+///
+/// A deterministic stand-in for wall-clock time in tests: a matcher that backtracks shows up
+/// here as a count far above the text's length, whatever the machine's speed.
+#[cfg(any(test, feature = "step-count"))]
+pub fn take_steps() -> u64 {
+    STEPS.with(|s| s.replace(0))
+}
 
 /// One element of a wildcard pattern. Literal `*` and `?` (from the policy variables `${*}` and
 /// `${?}`, or from substituted values) are `Lit`, never wildcards.
@@ -143,9 +170,15 @@ impl Glob {
     /// True if the whole text matches the pattern.
     pub fn is_match(&self, text: &str) -> bool {
         match &self.repr {
-            Repr::Exact(s) => text == &**s,
+            Repr::Exact(s) => {
+                count(s.len());
+                text == &**s
+            }
             Repr::Any => true,
-            Repr::Prefix(p) => text.starts_with(&**p),
+            Repr::Prefix(p) => {
+                count(p.len());
+                text.starts_with(&**p)
+            }
             Repr::Whole(seg) => seg.match_prefix(text, 0) == Some(text.len()),
             Repr::Split(split) => {
                 let SplitRepr { head, middle, tail } = &**split;
@@ -210,8 +243,12 @@ impl Segment {
     fn match_prefix(&self, text: &str, from: usize) -> Option<usize> {
         let rest = text.get(from..)?;
         match self {
-            Segment::Lit(s) => rest.starts_with(&**s).then(|| from + s.len()),
+            Segment::Lit(s) => {
+                count(s.len());
+                rest.starts_with(&**s).then(|| from + s.len())
+            }
             Segment::Wild(w) => {
+                count(w.pat.len());
                 let mut chars = rest.char_indices();
                 for p in w.pat.iter() {
                     let (_, c) = chars.next()?;
@@ -227,8 +264,12 @@ impl Segment {
     /// Matches ending exactly at the end of `text`; returns the start offset.
     fn match_suffix(&self, text: &str) -> Option<usize> {
         match self {
-            Segment::Lit(s) => text.ends_with(&**s).then(|| text.len() - s.len()),
+            Segment::Lit(s) => {
+                count(s.len());
+                text.ends_with(&**s).then(|| text.len() - s.len())
+            }
             Segment::Wild(w) => {
+                count(w.pat.len());
                 let mut chars = text.char_indices().rev();
                 let mut start = text.len();
                 for p in w.pat.iter().rev() {
@@ -246,10 +287,20 @@ impl Segment {
     /// Leftmost occurrence inside `text[from..to]`; returns its end offset.
     fn find(&self, text: &str, from: usize, to: usize) -> Option<usize> {
         let window = text.get(from..to)?;
-        match self {
-            Segment::Lit(s) => window.find(&**s).map(|i| from + i + s.len()),
-            Segment::Wild(w) => w.find(window).map(|end| from + end),
-        }
+        let found = match self {
+            Segment::Lit(s) => window.find(&**s).map(|i| i + s.len()),
+            Segment::Wild(w) => w.find(window),
+        };
+        // The search reads the window up to the match (or all of it), once per state word.
+        let words = match self {
+            Segment::Lit(s) => {
+                count(s.len());
+                1
+            }
+            Segment::Wild(w) => w.words,
+        };
+        count(found.unwrap_or(window.len()).saturating_mul(words));
+        found.map(|end| from + end)
     }
 }
 
@@ -414,16 +465,43 @@ mod tests {
         assert!(!m(&pat, &text2));
     }
 
+    /// Matches and returns the work it took (the counter is per thread, so parallel tests do
+    /// not disturb it).
+    fn steps(p: &str, t: &str) -> (bool, u64) {
+        let g = Glob::new(p);
+        take_steps();
+        let matched = g.is_match(t);
+        (matched, take_steps())
+    }
+
     #[test]
-    fn adversarial_is_fast() {
-        let pat = format!("{}b", "*a".repeat(200));
+    fn adversarial_work_is_linear() {
         let text = "a".repeat(20_000);
-        let start = std::time::Instant::now();
-        assert!(!m(&pat, &text));
+        let n = text.len() as u64;
+        // A backtracking matcher is exponential on this; ours reads the text about once.
+        let pat = format!("{}*b*", "*a".repeat(200));
+        let (matched, work) = steps(&pat, &text);
+        assert!(!matched);
+        assert!(work <= 2 * n + pat.len() as u64, "{work} steps");
+        // `?` segments: Shift-And reads the text once per 64-bit word of state (here 7 words).
         let pat2 = format!("*{}b*", "a?".repeat(200));
-        assert!(!m(&pat2, &text));
-        // Generous bound: this is a smoke check that nothing is exponential.
-        assert!(start.elapsed() < std::time::Duration::from_secs(2));
+        let (matched, work) = steps(&pat2, &text);
+        assert!(!matched);
+        let words = (400u64).div_ceil(64);
+        assert!(work <= words * n + pat2.len() as u64, "{work} steps");
+    }
+
+    #[test]
+    fn work_grows_linearly_with_the_text() {
+        let pat = format!("{}*b*", "*a?a".repeat(50));
+        let (_, small) = steps(&pat, &"a".repeat(1_000));
+        let (_, large) = steps(&pat, &"a".repeat(10_000));
+        // Ten times the text, at most ten times the work (plus the pattern's fixed cost).
+        assert!(large <= 10 * small + pat.len() as u64, "{small} -> {large}");
+        assert!(
+            large >= 5 * small,
+            "the counter counts the text: {small} -> {large}"
+        );
     }
 
     #[test]

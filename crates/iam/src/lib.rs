@@ -74,6 +74,13 @@
 //!   and B) and the knowledge-center pages on 403 errors for the message wording.
 //! * Identifiers: "IAM identifiers" (ARNs, unique ids) and the AWS managed policy reference.
 
+// On the request path: input that reaches this crate comes from clients, so no code path may
+// panic on it. Tests may.
+#![cfg_attr(
+    not(test),
+    deny(clippy::expect_used, clippy::panic, clippy::indexing_slicing)
+)]
+
 pub mod condition;
 pub mod model;
 pub mod parse;
@@ -105,6 +112,8 @@ pub use directory::{
 pub use error::{PolicyError, PolicyErrorKind, StatementLocation};
 pub use explain::{Explanation, MatchedStatement, PolicySource, RequestExplanation};
 pub use glob::Glob;
+#[cfg(feature = "step-count")]
+pub use glob::take_steps as take_glob_steps;
 pub use managed::{ADMINISTRATOR_ACCESS, API_GATEWAY_INVOKE_FULL_ACCESS, aws_managed_policy};
 pub use model::{
     ActionClause, ActionPattern, Effect, ParseOptions, Policy, PolicyKind, PolicyVersion,

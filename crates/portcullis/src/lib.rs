@@ -16,7 +16,7 @@ use config::{Config, Storage};
 use gateway::clock::{Clock, SystemClock};
 use gateway::server::{self, Listeners};
 use gateway::tls;
-use store::{SqliteStore, Store};
+use store::{SqliteStore, Stores};
 use telemetry::{Metrics, Sinks};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -41,6 +41,9 @@ pub struct Running {
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<usize>,
     services: Arc<gateway::Services>,
+    /// Dropping the sender (with `Running`) stops the purge task too.
+    stop_purge: Option<oneshot::Sender<()>>,
+    purge: Option<JoinHandle<()>>,
 }
 
 impl Running {
@@ -52,6 +55,13 @@ impl Running {
             let _ = stop.send(());
         }
         let cut = (&mut self.task).await.context("the server task failed")?;
+        if let Some(stop) = self.stop_purge.take() {
+            let _ = stop.send(());
+        }
+        if let Some(purge) = self.purge.take() {
+            // A purge in progress finishes first; it is one indexed DELETE.
+            let _ = purge.await;
+        }
         let flusher = self.services.close_access_logs();
         // The writers end when the last logger is gone: let go of the deployment holding them.
         drop(self.services);
@@ -84,24 +94,46 @@ impl Running {
     }
 }
 
-pub async fn open_store(storage: &Storage) -> anyhow::Result<Arc<dyn Store>> {
-    Ok(match storage {
-        Storage::Sqlite(path) => Arc::new(
-            SqliteStore::open(path)
-                .await
-                .with_context(|| format!("opening storage {}", path.display()))?,
-        ),
-        Storage::SqliteMemory => Arc::new(SqliteStore::memory().await?),
-    })
+/// Opens the storage the configuration names, applying pending migrations.
+pub async fn open_store(storage: &Storage) -> anyhow::Result<Stores> {
+    let backend = match storage {
+        Storage::Sqlite(path) => SqliteStore::open(path)
+            .await
+            .with_context(|| format!("opening storage {}", path.display()))?,
+        Storage::SqliteMemory => SqliteStore::memory().await?,
+    };
+    Ok(backend.into_stores())
+}
+
+/// How often expired sessions are deleted from storage. They are refused from the moment they
+/// expire whatever storage holds; this only bounds how long they take up room.
+const PURGE_SESSIONS_EVERY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// Starts deleting expired sessions in the background, on the pipeline's clock, until `stop`
+/// fires or is dropped.
+fn spawn_session_purge(
+    stores: &Stores,
+    clock: Arc<dyn Clock>,
+    stop: oneshot::Receiver<()>,
+) -> JoinHandle<()> {
+    tokio::spawn(store::purge::run(
+        stores.sessions.clone(),
+        move || clock.now(),
+        PURGE_SESSIONS_EVERY,
+        async move {
+            let _ = stop.await;
+        },
+    ))
 }
 
 /// Starts the gateway described by `config`.
 pub async fn start(config: Config, options: StartOptions) -> anyhow::Result<Running> {
     let store = open_store(&config.storage).await?;
     let metrics = Arc::new(Metrics::new());
+    let sinks = Sinks::with_metrics(&metrics);
     let clock: Arc<dyn Clock> = options.clock.unwrap_or_else(|| Arc::new(SystemClock));
     let services = Arc::new(
-        gateway::Services::new(&config, store.clone(), metrics, clock, Sinks::new())
+        gateway::Services::new(&config, store.clone(), metrics, clock.clone(), sinks)
             .context("deploying the configuration")?,
     );
 
@@ -136,7 +168,9 @@ pub async fn start(config: Config, options: StartOptions) -> anyhow::Result<Runn
             let _ = stop_rx.await;
         },
     ));
-    tracing::info!(storage = %store.describe(), "serving {} API(s)", config.apis.len());
+    let (stop_purge, purge_stopped) = oneshot::channel::<()>();
+    let purge = spawn_session_purge(&store, clock, purge_stopped);
+    tracing::info!(storage = %store.health.describe(), "serving {} API(s)", config.apis.len());
     for api in &config.apis {
         for stage in &api.stages {
             tracing::info!(
@@ -156,6 +190,8 @@ pub async fn start(config: Config, options: StartOptions) -> anyhow::Result<Runn
         stop: Some(stop_tx),
         task,
         services,
+        stop_purge: Some(stop_purge),
+        purge: Some(purge),
     })
 }
 

@@ -13,10 +13,11 @@ pub mod authorizer;
 pub mod context;
 pub mod import;
 pub mod model;
+pub mod render;
 pub mod template;
 
 pub use authorizer::*;
 pub use context::ContextVar;
-pub use import::{ImportError, import};
+pub use import::{ImportError, ImportOptions, import, import_with};
 pub use model::*;
 pub use template::{Template, TemplateError};

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
+use crate::authorizer::Authorizer;
 use crate::context::ContextVar;
 use crate::template::Template;
 
@@ -123,20 +124,14 @@ impl fmt::Display for Verb {
 pub struct Method {
     pub verb: Verb,
     pub operation_id: Option<String>,
-    pub authorizer: crate::Authorizer,
+    /// How callers authenticate: `x-amazon-apigateway-auth`, else the operation's (or the
+    /// document's) `security`.
+    pub authorizer: Authorizer,
     /// Method request parameters declared in the document (`method.request.*`).
     pub parameters: Vec<MethodParameter>,
     pub integration: Integration,
     /// Where the operation sits in the document, for diagnostics.
     pub pointer: String,
-}
-
-/// How callers of a method authenticate.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum MethodAuth {
-    None,
-    /// `AWS_IAM`: SigV4-signed requests, authorized with IAM policies.
-    AwsIam,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -71,9 +71,11 @@ fn hex_value(b: u8) -> Option<u8> {
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
 fn push_escaped(out: &mut String, b: u8) {
+    // A nibble is below 16, the table's length: `get` never misses.
+    let digit = |n: u8| char::from(HEX_UPPER.get(usize::from(n)).copied().unwrap_or(b'0'));
     out.push('%');
-    out.push(char::from(HEX_UPPER[usize::from(b >> 4)]));
-    out.push(char::from(HEX_UPPER[usize::from(b & 0xF)]));
+    out.push(digit(b >> 4));
+    out.push(digit(b & 0xF));
 }
 
 /// Checks a raw byte that is not part of an escape.

@@ -16,6 +16,13 @@
 //! caller's job, because API Gateway does not fall back to a less specific resource when the
 //! method is missing (it answers 403 Missing Authentication Token).
 
+// On the request path: input that reaches this crate comes from clients, so no code path may
+// panic on it. Tests may.
+#![cfg_attr(
+    not(test),
+    deny(clippy::expect_used, clippy::panic, clippy::indexing_slicing)
+)]
+
 use smallvec::SmallVec;
 
 pub mod canonical;
@@ -109,7 +116,11 @@ impl Router {
                             idx
                         }
                     };
-                    node = &mut node.statics[idx].1;
+                    // `idx` is an existing entry or the one just inserted there.
+                    node = match node.statics.get_mut(idx) {
+                        Some((_, child)) => child,
+                        None => return Err(invalid()),
+                    };
                 }
                 Segment::Param(name) => {
                     let (existing, child) = node
@@ -176,7 +187,8 @@ impl Node {
         let tail = tail.filter(|t| !t.is_empty());
         if !seg.is_empty() {
             if let Ok(idx) = self.statics.binary_search_by(|(k, _)| (**k).cmp(seg))
-                && let Some(found) = self.statics[idx].1.descend(tail, params)
+                && let Some((_, child)) = self.statics.get(idx)
+                && let Some(found) = child.descend(tail, params)
             {
                 return Some(found);
             }

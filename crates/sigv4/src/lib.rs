@@ -57,6 +57,13 @@
 //! thread (no allocation per header or query parameter), signing keys are cached per
 //! (secret, date, region, service) as prepared HMAC keys, and an empty body's hash is a constant. `benches/verify.rs` compares this with re-signing through `aws-sigv4`.
 
+// On the request path: input that reaches this crate comes from clients, so no code path may
+// panic on it. Tests may.
+#![cfg_attr(
+    not(test),
+    deny(clippy::expect_used, clippy::panic, clippy::indexing_slicing)
+)]
+
 mod auth;
 mod canonical;
 mod datetime;

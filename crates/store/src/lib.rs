@@ -1,16 +1,40 @@
-//! Portcullis state behind one trait, so that the embedded SQLite default and a shared database for
-//! several nodes are interchangeable.
+//! Portcullis state, one trait per capability, so that the embedded SQLite default and a shared
+//! database for several nodes are interchangeable.
 //!
-//! Every backend applies the same migrations (`migrations/`) when it opens, so a database file
-//! created by an older Portcullis is upgraded in place and never silently misread.
+//! A capability is a trait for one kind of state: [`SessionStore`] (temporary credentials) and
+//! [`Health`] (is the storage there). A backend implements every capability and hands them out
+//! bundled as [`Stores`], which the gateway holds and clones freely; code that needs one kind of
+//! state takes that trait alone (the purge task takes only an `Arc<dyn SessionStore>`), so a test
+//! double implements only what it is used for.
+//!
+//! Adding a capability (user pools, identities, API keys, usage…):
+//!
+//! 1. a module with the trait and its types (`async_trait`, `Send + Sync + 'static`, time passed
+//!    in as `now: SystemTime` wherever a method depends on it — never read from the OS here);
+//! 2. a migration per dialect, `migrations/sqlite/NNNN_what.sql` (and, once it exists, its
+//!    `migrations/postgres/` twin), never editing a migration that has shipped: databases
+//!    created by an older Portcullis are upgraded in place by the new files;
+//! 3. the backend's implementation (`sqlite/`), and a field on [`Stores`] set in
+//!    [`SqliteStore::into_stores`].
+//!
+//! Every backend applies its migrations when it opens, so an old database file is upgraded
+//! before it is read and never silently misread.
 
+// On the request path: no code path may panic on what a request brings. Tests may.
+#![cfg_attr(
+    not(test),
+    deny(clippy::expect_used, clippy::panic, clippy::indexing_slicing)
+)]
+
+mod health;
+pub mod purge;
+mod session;
 mod sqlite;
 
-use std::fmt;
-use std::time::SystemTime;
+use std::sync::Arc;
 
-use async_trait::async_trait;
-
+pub use health::Health;
+pub use session::{SessionCredentials, SessionStore, StoredSession, session_token_sha256};
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -34,52 +58,19 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
-/// Temporary security credentials: an access key, its secret and session token, and the role
-/// session they stand for.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SessionCredentials {
-    pub access_key_id: String,
-    pub secret_access_key: String,
-    pub session_token: String,
-    pub expiration: SystemTime,
-    pub role_arn: String,
-    pub session_name: String,
-    /// The session policy (JSON) given to AssumeRole, which narrows the role's permissions.
-    pub session_policy: Option<String>,
-    pub source_identity: Option<String>,
-    /// ARN of the principal the credentials were issued to.
-    pub issued_to: String,
+/// Every capability of one backend. Cheap to clone: each field is shared.
+#[derive(Clone)]
+pub struct Stores {
+    /// Temporary credentials issued by STS.
+    pub sessions: Arc<dyn SessionStore>,
+    /// Reachability, for `/readyz` and the startup log.
+    pub health: Arc<dyn Health>,
 }
 
-// Hand-written: the secret and the token must never reach a log.
-impl fmt::Debug for SessionCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SessionCredentials")
-            .field("access_key_id", &self.access_key_id)
-            .field("expiration", &self.expiration)
-            .field("role_arn", &self.role_arn)
-            .field("session_name", &self.session_name)
-            .field("issued_to", &self.issued_to)
+impl std::fmt::Debug for Stores {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stores")
+            .field("backend", &self.health.describe())
             .finish_non_exhaustive()
     }
-}
-
-/// The gateway's persistent state.
-#[async_trait]
-pub trait Store: Send + Sync + 'static {
-    /// Checks that the storage answers (for `/readyz`).
-    async fn ping(&self) -> Result<(), StoreError>;
-
-    /// Saves newly issued temporary credentials.
-    async fn put_session(&self, session: &SessionCredentials) -> Result<(), StoreError>;
-
-    /// Looks temporary credentials up by access key id, expired or not (the caller decides what
-    /// an expired session means).
-    async fn session(&self, access_key_id: &str) -> Result<Option<SessionCredentials>, StoreError>;
-
-    /// Deletes sessions that expired before `now`; returns how many.
-    async fn delete_expired_sessions(&self, now: SystemTime) -> Result<u64, StoreError>;
-
-    /// A short description for logs, e.g. `sqlite:/path/portcullis.db`.
-    fn describe(&self) -> String;
 }

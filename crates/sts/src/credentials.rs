@@ -22,9 +22,9 @@ pub fn access_key_id(rng: &SystemRandom) -> Result<String, RandomError> {
     let bytes: [u8; 16] = random(rng)?;
     let mut id = String::from("ASIA");
     for b in bytes {
-        id.push(char::from(
-            KEY_ALPHABET[usize::from(b) % KEY_ALPHABET.len()],
-        ));
+        // The index is reduced modulo the alphabet's length: `get` never misses.
+        let c = KEY_ALPHABET.get(usize::from(b) % KEY_ALPHABET.len());
+        id.push(char::from(c.copied().unwrap_or(b'A')));
     }
     Ok(id)
 }

@@ -7,6 +7,13 @@
 //! Authenticating the caller, checking the trust policy and storing the session are the gateway's
 //! work.
 
+// On the request path: input that reaches this crate comes from clients, so no code path may
+// panic on it. Tests may.
+#![cfg_attr(
+    not(test),
+    deny(clippy::expect_used, clippy::panic, clippy::indexing_slicing)
+)]
+
 pub mod credentials;
 pub mod error;
 pub mod request;

@@ -13,9 +13,10 @@
 use std::borrow::Cow;
 use std::cell::Cell;
 
+use restapi::render::{Escape, Vars, is_log_hazard, render, unescape_text};
 use restapi::template::Part;
 use restapi::{ContextVar, Template};
-use telemetry::access_log::{Escape, Vars, is_log_hazard, log_escape, render, unescape_text};
+use telemetry::access_log::log_escape;
 
 /// Hands the values out in turn, one per variable reference.
 struct Values<'a> {

@@ -1,26 +1,29 @@
 //! Per-stage access logs in API Gateway's `accessLogSettings.format` language.
 //!
-//! Rendering happens on the request path and is a single pass over the pre-parsed template.
-//! Writing does not: lines go through a bounded channel to one writer thread per destination, so
-//! a slow terminal or disk never holds a tokio worker. When the channel is full the request waits
-//! (backpressure) rather than dropping log lines.
+//! Rendering happens on the request path and is a single pass over the pre-parsed template
+//! ([`restapi::render`]). Writing does not: lines go through a bounded channel to one writer
+//! thread per destination, so a slow terminal or disk never holds a tokio worker. When the channel
+//! is full the line is dropped and counted (`portcullis_access_log_dropped_total`): a request must
+//! never wait on its log line, and a stalled destination must not stall the gateway.
 //!
 //! Values are escaped in every format ([`log_escape`]): per JSON in JSON formats, with
 //! backslash escapes in text ones (CLF, CSV, XML, custom), so that a value — a multi-line error
 //! message, a header carrying CR/LF — can never write a line of its own. API Gateway does not
 //! escape; a line it writes with such a value is one this gateway writes escaped.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::OpenOptions;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
-use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
+use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use restapi::template::Part;
-use restapi::{ContextVar, Template};
+use prometheus_client::metrics::counter::Counter;
+use restapi::Template;
+use restapi::render::{Escape, Vars, render};
+
+use crate::metrics::{AccessLogDrops, Metrics};
 
 /// Where a stage's access log goes.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -30,147 +33,18 @@ pub enum Destination {
     File(PathBuf),
 }
 
-/// Values of `$context` variables and stage variables for one request.
-pub trait Vars {
-    fn context(&self, var: &ContextVar) -> Option<Cow<'_, str>>;
-    fn stage_variable(&self, name: &str) -> Option<&str>;
-}
-
-/// How values are written into a rendered template.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Escape {
-    /// Verbatim, as API Gateway's mapping templates (`$context.error.messageString` is already
-    /// a quoted JSON string). Never for logs.
-    None,
-    /// As the contents of a JSON string: `"` and `\` escaped, and every control character and
-    /// the characters that end lines or reorder text for some readers (DEL, C1 controls including
-    /// U+0085, U+2028/U+2029, bidirectional controls) as `\n`, `\r`, `\t` or `\uXXXX`.
-    Json,
-    /// For text access logs (CLF, CSV, XML, custom): the backslash as `\\`; `\n`, `\r`,
-    /// `\t`; other C0 controls and DEL as `\xNN`; C1 controls (U+0085 among them), U+2028/U+2029
-    /// and bidirectional controls as `\u{N}` (hex). No value can then start a line of its own,
-    /// and [`unescape_text`] recovers it exactly.
-    Text,
-}
-
-pub fn render(
-    template: &Template,
-    escape: Escape,
-    missing: &str,
-    vars: &dyn Vars,
-    out: &mut String,
-) {
-    for part in template.parts() {
-        match part {
-            Part::Literal(text) => out.push_str(text),
-            Part::Context(var) => match vars.context(var) {
-                Some(v) => push_value(out, &v, escape),
-                None => out.push_str(missing),
-            },
-            Part::StageVariable(name) => match vars.stage_variable(name) {
-                Some(v) => push_value(out, v, escape),
-                None => out.push_str(missing),
-            },
-        }
-    }
-}
-
-/// Characters no value may put raw into a log line, in any format: they end a line for some
-/// reader (C0 controls, DEL, C1 controls such as U+0085 NEL, U+2028/U+2029) or reorder what a
-/// terminal shows (bidirectional controls, as in "Trojan Source"). [`Escape::Json`] and
-/// [`Escape::Text`] escape every one of them.
-#[must_use]
-pub fn is_log_hazard(c: char) -> bool {
-    matches!(c,
-        '\u{0}'..='\u{1f}'
-        | '\u{7f}'..='\u{9f}'
-        | '\u{61c}'
-        | '\u{200e}'
-        | '\u{200f}'
-        | '\u{2028}'..='\u{202e}'
-        | '\u{2066}'..='\u{2069}')
-}
-
-fn push_value(out: &mut String, value: &str, escape: Escape) {
-    use std::fmt::Write as _;
-    let special: fn(char) -> bool = match escape {
-        Escape::None => {
-            out.push_str(value);
-            return;
-        }
-        Escape::Json => |c| c == '"' || c == '\\' || is_log_hazard(c),
-        Escape::Text => |c| c == '\\' || is_log_hazard(c),
-    };
-    // Nearly every value is plain: copy it whole.
-    let mut rest = value;
-    while let Some((i, c)) = rest.char_indices().find(|&(_, c)| special(c)) {
-        out.push_str(rest.get(..i).unwrap_or_default());
-        match (escape, c) {
-            (_, '\\') => out.push_str("\\\\"),
-            (_, '\n') => out.push_str("\\n"),
-            (_, '\r') => out.push_str("\\r"),
-            (_, '\t') => out.push_str("\\t"),
-            (Escape::Json, '"') => out.push_str("\\\""),
-            (Escape::Json, c) => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            (_, c) if u32::from(c) <= 0x7f => {
-                let _ = write!(out, "\\x{:02x}", u32::from(c));
-            }
-            (_, c) => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-            }
-        }
-        rest = rest.get(i + c.len_utf8()..).unwrap_or_default();
-    }
-    out.push_str(rest);
-}
-
-/// Reverses [`Escape::Text`]: `\\`, `\n`, `\r`, `\t`, `\xNN` and `\u{N}` become the
-/// characters they stand for. `None` when `escaped` holds a backslash that does not start one of
-/// those. For tools and tests that read text access logs back.
-#[must_use]
-pub fn unescape_text(escaped: &str) -> Option<String> {
-    fn hex_char(digits: &str) -> Option<char> {
-        if digits.is_empty() || digits.len() > 6 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return None;
-        }
-        char::from_u32(u32::from_str_radix(digits, 16).ok()?)
-    }
-    let mut out = String::with_capacity(escaped.len());
-    let mut rest = escaped;
-    while let Some(i) = rest.find('\\') {
-        out.push_str(rest.get(..i)?);
-        let after = rest.get(i + 1..)?;
-        let (decoded, used) = match after.as_bytes().first()? {
-            b'\\' => ('\\', 1),
-            b'n' => ('\n', 1),
-            b'r' => ('\r', 1),
-            b't' => ('\t', 1),
-            b'x' => (hex_char(after.get(1..3)?)?, 3),
-            b'u' => {
-                let body = after.strip_prefix("u{")?;
-                let end = body.find('}')?;
-                (hex_char(body.get(..end)?)?, end + 3)
-            }
-            _ => return None,
-        };
-        out.push(decoded);
-        rest = after.get(used..)?;
-    }
-    out.push_str(rest);
-    Some(out)
-}
-
 /// A stage's access log: its format and a handle on its destination's writer.
 #[derive(Clone)]
 pub struct AccessLog {
     template: Template,
     escape: Escape,
     sender: SyncSender<String>,
+    dropped: Counter,
 }
 
 impl AccessLog {
+    /// Renders and queues one line; never waits. A line that finds its destination's queue full
+    /// is dropped and counted.
     pub fn log(&self, vars: &dyn Vars) {
         let mut line = String::with_capacity(256);
         // API Gateway prints absent values as `-` in access logs. Values are escaped whatever the
@@ -178,8 +52,16 @@ impl AccessLog {
         // line of its own into the log.
         render(&self.template, self.escape, "-", vars, &mut line);
         line.push('\n');
-        // The writer only goes away at shutdown, after the server stopped serving.
-        let _ = self.sender.send(line);
+        match self.sender.try_send(line) {
+            Ok(()) => {}
+            // The writer is behind by a whole queue: its destination stalls (a full disk, a
+            // terminal nobody reads). Losing a log line beats holding a tokio worker.
+            Err(TrySendError::Full(_)) => {
+                self.dropped.inc();
+            }
+            // The writer only goes away at shutdown, after the server stopped serving.
+            Err(TrySendError::Disconnected(_)) => {}
+        }
     }
 }
 
@@ -198,13 +80,23 @@ pub fn log_escape(template: &Template) -> Escape {
 /// The writer threads, one per destination, shared by all stages that log there.
 #[derive(Default)]
 pub struct Sinks {
-    senders: HashMap<Destination, SyncSender<String>>,
+    senders: HashMap<Destination, (SyncSender<String>, Counter)>,
     threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    drops: AccessLogDrops,
 }
 
 impl Sinks {
+    /// Writers whose dropped lines are counted but not exposed (tests, tools).
     pub fn new() -> Sinks {
         Sinks::default()
+    }
+
+    /// Writers whose dropped lines are counted in `metrics`, per destination.
+    pub fn with_metrics(metrics: &Metrics) -> Sinks {
+        Sinks {
+            drops: metrics.access_log_drops(),
+            ..Sinks::default()
+        }
     }
 
     /// A logger for one stage. Files are opened for append, created when missing.
@@ -213,7 +105,7 @@ impl Sinks {
         destination: &Destination,
         template: Template,
     ) -> io::Result<AccessLog> {
-        let sender = match self.senders.get(destination) {
+        let (sender, dropped) = match self.senders.get(destination) {
             Some(s) => s.clone(),
             None => {
                 let writer: Box<dyn Write + Send> = match destination {
@@ -226,22 +118,39 @@ impl Sinks {
                         Box::new(OpenOptions::new().create(true).append(true).open(path)?)
                     }
                 };
-                let (tx, rx) = mpsc::sync_channel(CHANNEL_LINES);
-                let handle = std::thread::Builder::new()
-                    .name("access-log".into())
-                    .spawn(move || write_loop(rx, writer))?;
-                if let Ok(mut threads) = self.threads.lock() {
-                    threads.push(handle);
-                }
-                self.senders.insert(destination.clone(), tx.clone());
-                tx
+                self.spawn(destination, writer, CHANNEL_LINES)?
             }
         };
         Ok(AccessLog {
             escape: log_escape(&template),
             template,
             sender,
+            dropped,
         })
+    }
+
+    /// Starts the writer thread for `destination` with a queue of `lines`.
+    fn spawn(
+        &mut self,
+        destination: &Destination,
+        writer: Box<dyn Write + Send>,
+        lines: usize,
+    ) -> io::Result<(SyncSender<String>, Counter)> {
+        let (tx, rx) = mpsc::sync_channel(lines);
+        let handle = std::thread::Builder::new()
+            .name("access-log".into())
+            .spawn(move || write_loop(rx, writer))?;
+        if let Ok(mut threads) = self.threads.lock() {
+            threads.push(handle);
+        }
+        let label = match destination {
+            Destination::Stdout => "stdout".to_string(),
+            Destination::Stderr => "stderr".to_string(),
+            Destination::File(path) => path.display().to_string(),
+        };
+        let entry = (tx, self.drops.destination(&label));
+        self.senders.insert(destination.clone(), entry.clone());
+        Ok(entry)
     }
 
     /// Closes this registry's senders and returns a handle that waits for the writers to drain.
@@ -295,8 +204,13 @@ fn write_loop(rx: Receiver<String>, writer: Box<dyn Write + Send>) {
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
+    use std::sync::mpsc::Sender;
+
+    use restapi::ContextVar;
+    use restapi::render::is_log_hazard;
+
     use super::*;
-    use proptest::prelude::*;
 
     struct Fake;
 
@@ -401,85 +315,6 @@ mod tests {
     }
 
     #[test]
-    fn json_escapes_every_hazard_including_line_separators() {
-        let value: String = HAZARDS.iter().chain(['"', '\\', 'x'].iter()).collect();
-        let line = log_line(JSON, &Same(&value));
-        assert!(!line.contains(HAZARDS), "{line}");
-        assert!(line.contains(r"\u2028\u2029"), "{line}");
-        let parsed: serde_json::Value = serde_json::from_str(&line).unwrap();
-        assert_eq!(parsed["error"], value.as_str());
-    }
-
-    #[test]
-    fn mapping_templates_stay_verbatim() {
-        // `render` with `Escape::None` is what mapping templates and gateway responses use.
-        let template = Template::parse(r#"{"message":$context.error.messageString}"#).unwrap();
-        let mut out = String::new();
-        render(&template, Escape::None, "", &Same("\"a\nb\\\""), &mut out);
-        assert_eq!(out, "{\"message\":\"a\nb\\\"}");
-        let mut out = String::new();
-        render(&template, Escape::Json, "", &Same("\"\n"), &mut out);
-        assert_eq!(out, r#"{"message":\"\n}"#);
-    }
-
-    #[test]
-    fn unescape_refuses_what_escaping_never_writes() {
-        for bad in [
-            r"\",
-            r"\q",
-            r"\x4",
-            r"\x+1",
-            r"\xzz",
-            r"\u{}",
-            r"\u{110000}",
-            r"\u{d800}",
-            r"\u41",
-            r"\u{41",
-        ] {
-            assert_eq!(unescape_text(bad), None, "{bad}");
-        }
-        assert_eq!(
-            unescape_text(r"a\\b\n\x7f\u{2028}\u{1F600}").as_deref(),
-            Some("a\\b\n\u{7f}\u{2028}\u{1f600}")
-        );
-    }
-
-    /// Any character, with the dangerous ones (and backslashes and escape look-alikes) common.
-    fn hostile_value() -> impl Strategy<Value = String> {
-        prop::collection::vec(
-            prop_oneof![
-                any::<char>(),
-                prop::sample::select(HAZARDS.to_vec()),
-                prop::sample::select(vec!['\\', 'x', 'u', '{', '}', 'n', '"', '0']),
-            ],
-            0..40,
-        )
-        .prop_map(|chars| chars.into_iter().collect())
-    }
-
-    proptest! {
-        #[test]
-        fn text_lines_hold_no_raw_line_breaks_and_unescape_to_the_value(value in hostile_value()) {
-            let line = log_line("[$context.requestId]", &Same(&value));
-            prop_assert!(!line.contains(HAZARDS), "{:?}", line);
-            prop_assert!(!line.chars().any(is_log_hazard), "{:?}", line);
-            let inner = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')).unwrap();
-            prop_assert_eq!(unescape_text(inner), Some(value.clone()));
-            // Every non-JSON format escapes the same way.
-            let clf = log_line(CLF, &Same(&value));
-            prop_assert!(!clf.chars().any(is_log_hazard), "{:?}", clf);
-        }
-
-        #[test]
-        fn json_lines_hold_no_raw_line_breaks_and_parse_to_the_value(value in hostile_value()) {
-            let line = log_line(JSON, &Same(&value));
-            prop_assert!(!line.chars().any(is_log_hazard), "{:?}", line);
-            let parsed: serde_json::Value = serde_json::from_str(&line).unwrap();
-            prop_assert_eq!(parsed["error"].as_str(), Some(value.as_str()));
-        }
-    }
-
-    #[test]
     fn hostile_values_leave_one_line_per_request_in_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("access.log");
@@ -538,5 +373,70 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.lines().count(), 1001);
         assert_eq!(text.lines().last(), Some("second req-1"));
+    }
+
+    /// A destination whose writes block until the test lets them through, and which tells the
+    /// test when the writer thread is stuck in one.
+    struct Stalled {
+        stuck: Sender<()>,
+        release: Arc<Mutex<()>>,
+        written: Arc<Mutex<Vec<u8>>>,
+    }
+
+    impl Write for Stalled {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let _ = self.stuck.send(());
+            let _open = self.release.lock();
+            if let Ok(mut w) = self.written.lock() {
+                w.extend_from_slice(buf);
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_stalled_destination_drops_and_counts_lines_instead_of_blocking() {
+        const QUEUE: usize = 4;
+        const EXTRA: usize = 50;
+        let metrics = Metrics::new();
+        let mut sinks = Sinks::with_metrics(&metrics);
+        let release = Arc::new(Mutex::new(()));
+        let gate = release.lock().unwrap();
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let (stuck_tx, stuck) = mpsc::channel();
+        let destination = Destination::File("stalled.log".into());
+        sinks
+            .spawn(
+                &destination,
+                Box::new(Stalled {
+                    stuck: stuck_tx,
+                    release: release.clone(),
+                    written: written.clone(),
+                }),
+                QUEUE,
+            )
+            .unwrap();
+        let logger = sinks
+            .logger(&destination, Template::parse("$context.requestId").unwrap())
+            .unwrap();
+        // The first line reaches the writer, which then blocks in its write.
+        logger.log(&Fake);
+        stuck.recv().unwrap();
+        // With the writer stuck, QUEUE lines fit; every further `log` returns at once, dropping.
+        for _ in 0..QUEUE + EXTRA {
+            logger.log(&Fake);
+        }
+        let exposed =
+            format!(r#"portcullis_access_log_dropped_total{{destination="stalled.log"}} {EXTRA}"#);
+        assert!(metrics.encode().contains(&exposed), "{}", metrics.encode());
+        // Shutdown still writes out everything that was queued.
+        drop(gate);
+        drop(logger);
+        sinks.into_flusher().join();
+        let text = String::from_utf8(written.lock().unwrap().clone()).unwrap();
+        assert_eq!(text.lines().count(), 1 + QUEUE, "{text}");
     }
 }

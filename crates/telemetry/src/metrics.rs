@@ -50,6 +50,11 @@ struct DisconnectLabels {
     phase: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DestinationLabels {
+    destination: String,
+}
+
 type HistogramFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
 
 const STATUS_CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
@@ -68,6 +73,23 @@ pub struct Metrics {
     auth: Family<AuthLabels, Counter>,
     unrouted: Family<UnroutedLabels, Counter>,
     disconnects: Family<DisconnectLabels, Counter>,
+    access_log_dropped: AccessLogDrops,
+}
+
+/// Access-log lines dropped because their destination's writer fell a whole queue behind, per
+/// destination (`stdout`, `stderr` or the file's path). Cloning shares the series.
+#[derive(Clone, Debug, Default)]
+pub struct AccessLogDrops(Family<DestinationLabels, Counter>);
+
+impl AccessLogDrops {
+    /// The counter for one destination, resolved once per writer.
+    pub fn destination(&self, destination: &str) -> Counter {
+        self.0
+            .get_or_create(&DestinationLabels {
+                destination: destination.to_string(),
+            })
+            .clone()
+    }
 }
 
 impl Default for Metrics {
@@ -85,6 +107,7 @@ impl Metrics {
         let auth = Family::<AuthLabels, Counter>::default();
         let unrouted = Family::<UnroutedLabels, Counter>::default();
         let disconnects = Family::<DisconnectLabels, Counter>::default();
+        let access_log_dropped = AccessLogDrops::default();
         registry.register(
             "requests",
             "API requests by api, stage, method, resource and status class",
@@ -115,6 +138,11 @@ impl Metrics {
             "Requests whose client went away before the answer was sent, by the phase they were in",
             disconnects.clone(),
         );
+        registry.register(
+            "access_log_dropped",
+            "Access-log lines dropped because their destination could not keep up, by destination",
+            access_log_dropped.0.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -123,7 +151,13 @@ impl Metrics {
             auth,
             unrouted,
             disconnects,
+            access_log_dropped,
         }
+    }
+
+    /// The dropped-access-log-line counters, for [`crate::Sinks::with_metrics`].
+    pub fn access_log_drops(&self) -> AccessLogDrops {
+        self.access_log_dropped.clone()
     }
 
     /// Handles for one route. `resource` is the resource path (`/pets/{petId}`), or empty for
@@ -255,6 +289,7 @@ mod tests {
             "invalid_signature",
         );
         m.unrouted("no_stage");
+        m.access_log_drops().destination("stdout").inc();
         let text = m.encode();
         for needle in [
             r#"portcullis_requests_total{api="petstore01",stage="prod",method="GET",resource="/pets/{petId}",status_class="2xx"} 1"#,
@@ -264,6 +299,7 @@ mod tests {
             r#"portcullis_integration_duration_seconds_count{api="petstore01",stage="prod",method="GET",resource="/pets/{petId}"} 2"#,
             r#"portcullis_auth_outcomes_total{api="petstore01",stage="prod",auth_type="AWS_IAM",outcome="deny",reason="invalid_signature"} 1"#,
             r#"portcullis_unrouted_requests_total{reason="no_stage"} 1"#,
+            r#"portcullis_access_log_dropped_total{destination="stdout"} 1"#,
         ] {
             assert!(text.contains(needle), "missing {needle} in\n{text}");
         }

@@ -73,7 +73,8 @@ impl TraceContext {
             }
             None => 64,
         };
-        ascii(&buf[..len])
+        // `len` is 64 or 74, within the buffer.
+        ascii(buf.get(..len).unwrap_or_default())
     }
 
     /// The W3C `traceparent` value to send downstream, with `span` as the parent.
@@ -95,9 +96,13 @@ impl TraceContext {
 /// Lower-case hex of `bytes` into `out` (which is twice as long).
 fn write_hex(out: &mut [u8], bytes: &[u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    // A nibble is below 16, the table's length: `get` never misses.
+    let digit = |n: u8| DIGITS.get(usize::from(n)).copied().unwrap_or(b'0');
     for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = DIGITS[usize::from(b >> 4)];
-        pair[1] = DIGITS[usize::from(b & 0xf)];
+        if let [hi, lo] = pair {
+            *hi = digit(b >> 4);
+            *lo = digit(b & 0xf);
+        }
     }
 }
 

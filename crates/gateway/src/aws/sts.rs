@@ -274,7 +274,8 @@ async fn assume_role(
         issued_to: principal.arn().to_string(),
     };
     svc.store
-        .put_session(&session)
+        .sessions
+        .put_session(&session, now)
         .await
         .map_err(|e| StsError::internal(e.to_string()))?;
     tracing::info!(

@@ -246,7 +246,7 @@ fn clf_time(t: SystemTime) -> String {
         .unwrap_or_default()
 }
 
-impl telemetry::Vars for RequestCtx {
+impl restapi::render::Vars for RequestCtx {
     fn context(&self, var: &ContextVar) -> Option<Cow<'_, str>> {
         let route = self.route.as_ref();
         Some(match var {

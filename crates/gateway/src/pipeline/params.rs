@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use http::HeaderMap;
 use percent_encoding::percent_decode_str;
 use restapi::MappingSource;
-use telemetry::Vars;
+use restapi::render::Vars;
 
 use super::context::RequestCtx;
 

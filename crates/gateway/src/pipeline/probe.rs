@@ -28,8 +28,7 @@ pub struct Probe {
 /// A gateway for `config` as the fuzz targets and property tests drive it: in-memory storage,
 /// fresh metrics, the system clock.
 pub async fn gateway(config: &config::Config) -> Result<Services, crate::BoxError> {
-    let store: std::sync::Arc<dyn store::Store> =
-        std::sync::Arc::new(store::SqliteStore::memory().await?);
+    let store = store::SqliteStore::memory().await?.into_stores();
     let metrics = std::sync::Arc::new(telemetry::Metrics::new());
     let clock = std::sync::Arc::new(crate::clock::SystemClock);
     Ok(Services::new(

@@ -4,12 +4,17 @@
 //! The importer collects every problem it finds, each with the JSON pointer of the offending node,
 //! instead of stopping at the first: `portcullis validate` reports them all at once.
 //! Features the gateway does not implement yet are refused by name rather than ignored: a method
-//! that silently lost its authorizer or validator would be a security bug.
+//! that silently lost its authorizer or validator would be a security bug. Authorizers the gateway
+//! does not serve yet are parsed into the model first and refused afterwards (see
+//! [`ImportOptions`]), so the model is complete and tested before the gateway enforces it.
 
+mod authorizer;
+mod identity_source;
 mod integration;
 mod mapping;
 mod operation;
 mod responses;
+mod security;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -48,8 +53,31 @@ const INERT_EXTENSIONS: &[&str] = &[
     "x-amazon-apigateway-request-validators",
 ];
 
-/// Imports a document already parsed into JSON values (YAML documents are converted first).
+/// How [`import_with`] treats what it can parse but the gateway cannot serve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Refuse, by name, methods whose authorizer the gateway does not enforce yet (Cognito user
+    /// pools, Lambda and JWT authorizers). On by default: serving such a method without its
+    /// authorizer would open it to anyone. Off only to inspect the parsed model (tests, tools).
+    pub refuse_unserved_authorizers: bool,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            refuse_unserved_authorizers: true,
+        }
+    }
+}
+
+/// Imports a document already parsed into JSON values (YAML documents are converted first), with
+/// the default [`ImportOptions`]: what the gateway cannot serve is refused.
 pub fn import(doc: &Value) -> Result<Api, Vec<ImportError>> {
+    import_with(doc, ImportOptions::default())
+}
+
+/// [`import`] with explicit options.
+pub fn import_with(doc: &Value, options: ImportOptions) -> Result<Api, Vec<ImportError>> {
     let mut cx = Cx::default();
     let Some(root) = doc.as_object() else {
         cx.error("", "an OpenAPI document must be an object");
@@ -74,7 +102,7 @@ pub fn import(doc: &Value) -> Result<Api, Vec<ImportError>> {
         }
     }
 
-    let schemes = operation::security_schemes(&mut cx, root);
+    let schemes = authorizer::security_schemes(&mut cx, root);
     let global_security = root.get("security");
     let components = root.get("components").and_then(Value::as_object);
     let mut resources = Vec::new();
@@ -103,6 +131,9 @@ pub fn import(doc: &Value) -> Result<Api, Vec<ImportError>> {
     };
     let policy = root.get("x-amazon-apigateway-policy").cloned();
     let binary_media_types = binary_media_types(&mut cx, root);
+    if options.refuse_unserved_authorizers {
+        security::refuse_unserved(&mut cx);
+    }
 
     if cx.errors.is_empty() {
         Ok(Api {
@@ -191,6 +222,8 @@ pub fn escape(token: &str) -> String {
 #[derive(Default)]
 pub(crate) struct Cx {
     errors: Vec<ImportError>,
+    /// Every method's use of an authorizer, for [`security::refuse_unserved`].
+    authorizer_uses: Vec<security::AuthorizerUse>,
 }
 
 impl Cx {

@@ -1,87 +1,19 @@
-//! Paths, operations, parameters and security: everything about a method except its integration.
+//! Paths, operations and parameters: everything about a method except its integration and its
+//! authorizer (`security.rs`).
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use super::authorizer::Scheme;
+use super::security;
 use super::{Cx, escape, integration};
-use crate::model::{Method, MethodAuth, MethodParameter, ParamLocation, Resource, Verb};
-
-/// What a security scheme means to API Gateway.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Scheme {
-    AwsIam,
-    /// A scheme the gateway does not implement yet, with the feature's name.
-    Unsupported(&'static str),
-    /// Not an API Gateway scheme: API Gateway ignores these on import, and so do we.
-    Ignored,
-}
+use crate::model::{Method, MethodParameter, ParamLocation, Resource, Verb};
 
 pub(crate) struct Env<'a> {
     pub schemes: &'a BTreeMap<String, Scheme>,
     pub global_security: Option<&'a Value>,
     pub components: Option<&'a Map<String, Value>>,
-}
-
-pub(crate) fn security_schemes(cx: &mut Cx, root: &Map<String, Value>) -> BTreeMap<String, Scheme> {
-    let mut out = BTreeMap::new();
-    let Some(schemes) = root
-        .get("components")
-        .and_then(|c| c.get("securitySchemes"))
-        .and_then(Value::as_object)
-    else {
-        return out;
-    };
-    for (name, scheme) in schemes {
-        let pointer = format!("/components/securitySchemes/{}", escape(name));
-        out.insert(name.clone(), classify_scheme(cx, scheme, &pointer));
-    }
-    out
-}
-
-fn classify_scheme(cx: &mut Cx, scheme: &Value, pointer: &str) -> Scheme {
-    let authtype = scheme
-        .get("x-amazon-apigateway-authtype")
-        .and_then(Value::as_str);
-    let authorizer_type = scheme
-        .get("x-amazon-apigateway-authorizer")
-        .and_then(|a| a.get("type"))
-        .and_then(Value::as_str);
-    match (authtype, authorizer_type) {
-        (Some(t), _) if t.eq_ignore_ascii_case("awsSigv4") => Scheme::AwsIam,
-        (Some(t), _) if t.eq_ignore_ascii_case("cognito_user_pools") => {
-            Scheme::Unsupported("Cognito user pool authorizers")
-        }
-        (_, Some(t)) if t.eq_ignore_ascii_case("cognito_user_pools") => {
-            Scheme::Unsupported("Cognito user pool authorizers")
-        }
-        (Some(t), _) if t.eq_ignore_ascii_case("custom") => {
-            Scheme::Unsupported("Lambda (custom) authorizers")
-        }
-        (_, Some(t)) if t.eq_ignore_ascii_case("token") || t.eq_ignore_ascii_case("request") => {
-            Scheme::Unsupported("Lambda (custom) authorizers")
-        }
-        (Some(t), _) => {
-            cx.error(
-                &format!("{pointer}/x-amazon-apigateway-authtype"),
-                format!("unknown authtype {t:?}"),
-            );
-            Scheme::Ignored
-        }
-        (None, _) => {
-            let is_api_key = scheme.get("type").and_then(Value::as_str) == Some("apiKey")
-                && scheme
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .is_some_and(|n| n.eq_ignore_ascii_case("x-api-key"))
-                && scheme.get("in").and_then(Value::as_str) == Some("header");
-            if is_api_key {
-                Scheme::Unsupported("API keys")
-            } else {
-                Scheme::Ignored
-            }
-        }
-    }
 }
 
 const OPERATION_KEYS: &[(&str, Verb)] = &[
@@ -214,7 +146,8 @@ fn method(
             );
         }
     }
-    let auth = method_auth(cx, env, obj, pointer);
+    let authorizer =
+        security::method_authorizer(cx, env.schemes, env.global_security, obj, pointer);
     let mut parameters = Vec::new();
     if let Some(shared) = shared_params {
         let parent = pointer.rsplit_once('/').map_or("", |(p, _)| p);
@@ -252,73 +185,11 @@ fn method(
             .get("operationId")
             .and_then(Value::as_str)
             .map(str::to_string),
-        authorizer: match auth {
-            MethodAuth::AwsIam => crate::Authorizer::Iam,
-            MethodAuth::None => crate::Authorizer::None,
-        },
+        authorizer,
         parameters,
         integration,
         pointer: pointer.to_string(),
     })
-}
-
-fn method_auth(cx: &mut Cx, env: &Env<'_>, op: &Map<String, Value>, pointer: &str) -> MethodAuth {
-    if let Some(auth) = op.get("x-amazon-apigateway-auth") {
-        let p = format!("{pointer}/x-amazon-apigateway-auth/type");
-        return match auth.get("type").and_then(Value::as_str) {
-            Some(t) if t.eq_ignore_ascii_case("AWS_IAM") => MethodAuth::AwsIam,
-            Some(t) if t.eq_ignore_ascii_case("NONE") => MethodAuth::None,
-            Some(t) => {
-                cx.error(
-                    &p,
-                    format!("unknown auth type {t:?}; expected AWS_IAM or NONE"),
-                );
-                MethodAuth::None
-            }
-            None => {
-                cx.error(&p, "missing auth type");
-                MethodAuth::None
-            }
-        };
-    }
-    let (security, sec_pointer) = match op.get("security") {
-        Some(s) => (s, format!("{pointer}/security")),
-        None => match env.global_security {
-            Some(s) => (s, "/security".to_string()),
-            None => return MethodAuth::None,
-        },
-    };
-    let Some(requirements) = security.as_array() else {
-        cx.error(
-            &sec_pointer,
-            "security must be a list of requirement objects",
-        );
-        return MethodAuth::None;
-    };
-    let mut auth = MethodAuth::None;
-    for (i, requirement) in requirements.iter().enumerate() {
-        let Some(requirement) = requirement.as_object() else {
-            cx.error(&format!("{sec_pointer}/{i}"), "must be an object");
-            continue;
-        };
-        for name in requirement.keys() {
-            let p = format!("{sec_pointer}/{i}/{}", escape(name));
-            match env.schemes.get(name) {
-                Some(Scheme::AwsIam) => auth = MethodAuth::AwsIam,
-                Some(Scheme::Unsupported(feature)) => {
-                    cx.error(&p, format!("{feature} are not supported yet"));
-                }
-                Some(Scheme::Ignored) => {}
-                None => cx.error(
-                    &p,
-                    format!(
-                        "security scheme {name:?} is not defined in components.securitySchemes"
-                    ),
-                ),
-            }
-        }
-    }
-    auth
 }
 
 fn collect_parameters(

@@ -1,6 +1,7 @@
 use serde_json::{Value, json};
 
 use super::*;
+use crate::authorizer::Authorizer;
 use crate::model::*;
 
 /// A document in the shape `aws apigateway get-export --export-type oas30
@@ -104,7 +105,7 @@ fn imports_an_export() {
 
     let pets = &api.resources[0];
     let get = pets.method(Verb::Get).expect("GET /pets");
-    assert_eq!(get.auth, MethodAuth::AwsIam);
+    assert_eq!(get.authorizer, Authorizer::Iam);
     assert_eq!(get.parameters.len(), 2);
     let integration = &get.integration;
     assert_eq!(integration.kind, IntegrationKind::Http);
@@ -141,7 +142,7 @@ fn imports_an_export() {
     );
 
     let options = pets.method(Verb::Options).expect("OPTIONS /pets");
-    assert_eq!(options.auth, MethodAuth::None);
+    assert_eq!(options.authorizer, Authorizer::None);
     assert_eq!(options.integration.kind, IntegrationKind::Mock);
 
     let pet = api.resources[1]
@@ -304,12 +305,12 @@ fn x_amazon_apigateway_auth_overrides_security() {
     doc["paths"]["/pets/{petId}"]["get"]["x-amazon-apigateway-auth"] = json!({"type": "aws_iam"});
     let api = import(&doc).unwrap();
     assert_eq!(
-        api.resources[0].method(Verb::Get).unwrap().auth,
-        MethodAuth::None
+        api.resources[0].method(Verb::Get).unwrap().authorizer,
+        Authorizer::None
     );
     assert_eq!(
-        api.resources[1].method(Verb::Get).unwrap().auth,
-        MethodAuth::AwsIam
+        api.resources[1].method(Verb::Get).unwrap().authorizer,
+        Authorizer::Iam
     );
 }
 
@@ -320,12 +321,12 @@ fn global_security_applies_unless_overridden() {
     doc["paths"]["/pets"]["options"]["security"] = json!([]);
     let api = import(&doc).unwrap();
     assert_eq!(
-        api.resources[0].method(Verb::Options).unwrap().auth,
-        MethodAuth::None
+        api.resources[0].method(Verb::Options).unwrap().authorizer,
+        Authorizer::None
     );
     assert_eq!(
-        api.resources[2].method(Verb::Any).unwrap().auth,
-        MethodAuth::AwsIam
+        api.resources[2].method(Verb::Any).unwrap().authorizer,
+        Authorizer::Iam
     );
 }
 

@@ -19,8 +19,8 @@ use bytes::Bytes;
 use http::request::Parts;
 use http::{HeaderMap, Response};
 use http_body_util::BodyExt;
+use restapi::render::Vars;
 use restapi::{IntegrationKind, IntegrationResponse, ResponseSource, Template};
-use telemetry::Vars;
 
 use super::context::RequestCtx;
 use super::{Exchange, Flow, Phase};
@@ -163,13 +163,7 @@ pub(crate) fn template_for<'a>(
 
 pub(crate) fn render(template: &Template, ctx: &RequestCtx) -> String {
     let mut out = String::new();
-    telemetry::access_log::render(
-        template,
-        telemetry::access_log::Escape::None,
-        "",
-        ctx,
-        &mut out,
-    );
+    restapi::render::render(template, restapi::render::Escape::None, "", ctx, &mut out);
     out
 }
 

@@ -1,0 +1,223 @@
+//! Stage settings: variables, the access log and method settings.
+
+use std::collections::BTreeMap;
+
+use restapi::{Template, UriPart, Verb};
+use serde_json::Value;
+
+use super::Loader;
+use crate::file::{MethodSettingEntry, StageEntry};
+use crate::{
+    AccessLogConfig, DEFAULT_ACCESS_LOG_FORMAT, LogDestination, LoggingLevel, MethodSetting,
+    StageConfig,
+};
+
+impl Loader {
+    pub(super) fn stage(
+        &mut self,
+        name: &str,
+        value: &Value,
+        pointer: &str,
+        api: Option<&restapi::Api>,
+    ) -> Option<StageConfig> {
+        let entry = self.stage_entry(value, pointer)?;
+        for (var, val) in &entry.variables {
+            let p = format!("{pointer}/variables/{}", restapi::import::escape(var));
+            if !is_stage_variable_name(var) {
+                self.error(&p, format!("stage variable name {var:?} may contain only letters, digits and underscores"));
+            }
+            if !is_stage_variable_value(val) {
+                self.error(
+                    &p,
+                    format!("stage variable value {val:?} has characters API Gateway does not allow (letters, digits and -._~:/?#&=, only)"),
+                );
+            }
+        }
+        if let Some(api) = api {
+            self.check_stage_variables_used(api, name, &entry.variables, pointer);
+        }
+        let access_log = entry
+            .access_log
+            .and_then(|log| self.access_log(log, &format!("{pointer}/access_log")));
+        let mut method_settings = Vec::new();
+        for (key, setting) in &entry.method_settings {
+            let p = format!("{pointer}/method_settings/{}", restapi::import::escape(key));
+            let Some(setting): Option<MethodSettingEntry> = self.typed(setting, &p) else {
+                continue;
+            };
+            if let Some(s) = self.method_setting(key, setting.logging_level, api, &p) {
+                method_settings.push(s);
+            }
+        }
+        Some(StageConfig {
+            name: name.to_string(),
+            variables: entry.variables,
+            access_log,
+            method_settings,
+        })
+    }
+
+    /// Reads a stage field by field, so that a mistake in one setting does not hide the others.
+    fn stage_entry(&mut self, value: &Value, pointer: &str) -> Option<StageEntry> {
+        let mut entry = StageEntry::default();
+        let map = match value {
+            Value::Null => return Some(entry),
+            Value::Object(map) => map,
+            _ => {
+                self.error(pointer, "a stage must be a mapping of settings");
+                return None;
+            }
+        };
+        for (key, v) in map {
+            let p = format!("{pointer}/{}", restapi::import::escape(key));
+            match key.as_str() {
+                "variables" => entry.variables = self.typed(v, &p).unwrap_or_default(),
+                "access_log" => entry.access_log = self.typed(v, &p),
+                "method_settings" => entry.method_settings = self.typed(v, &p).unwrap_or_default(),
+                other => self.error(
+                    &p,
+                    format!("unknown stage setting {other:?}; known settings are variables, access_log, method_settings"),
+                ),
+            }
+        }
+        Some(entry)
+    }
+
+    /// A stage variable an integration URI uses but the stage does not define would produce a
+    /// broken backend URL on every request: refuse it now.
+    fn check_stage_variables_used(
+        &mut self,
+        api: &restapi::Api,
+        stage: &str,
+        variables: &BTreeMap<String, String>,
+        pointer: &str,
+    ) {
+        for resource in &api.resources {
+            for method in &resource.methods {
+                let Some(uri) = &method.integration.uri else {
+                    continue;
+                };
+                for part in &uri.parts {
+                    if let UriPart::StageVariable(v) = part
+                        && !variables.contains_key(v)
+                    {
+                        self.error(
+                            pointer,
+                            format!(
+                                "stage {stage:?} does not define the stage variable {v:?} that {} {} uses in its integration URI",
+                                method.verb, resource.path
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn access_log(
+        &mut self,
+        log: crate::file::AccessLogEntry,
+        pointer: &str,
+    ) -> Option<AccessLogConfig> {
+        let destination = match log.destination.as_str() {
+            "stdout" => LogDestination::Stdout,
+            "stderr" => LogDestination::Stderr,
+            "" => {
+                self.error(
+                    &format!("{pointer}/destination"),
+                    "destination must be stdout, stderr or a file path",
+                );
+                return None;
+            }
+            path => LogDestination::File(self.path(path)),
+        };
+        let source = log.format.as_deref().unwrap_or(DEFAULT_ACCESS_LOG_FORMAT);
+        if !source.contains("$context.requestId") && !source.contains("${context.requestId}") {
+            // API Gateway refuses such formats too: without the request id, log lines cannot be
+            // correlated with anything.
+            self.error(
+                &format!("{pointer}/format"),
+                "the access log format must include $context.requestId",
+            );
+        }
+        match Template::parse(source) {
+            Ok(format) => Some(AccessLogConfig {
+                destination,
+                format,
+            }),
+            Err(e) => {
+                self.error(&format!("{pointer}/format"), e.to_string());
+                None
+            }
+        }
+    }
+
+    fn method_setting(
+        &mut self,
+        key: &str,
+        logging_level: Option<LoggingLevel>,
+        api: Option<&restapi::Api>,
+        pointer: &str,
+    ) -> Option<MethodSetting> {
+        let Some((resource, method)) = key.rsplit_once('/') else {
+            self.error(
+                pointer,
+                format!(
+                    "method settings are keyed \"resourcePath/METHOD\" or \"*/*\", got {key:?}"
+                ),
+            );
+            return None;
+        };
+        let resource = match resource {
+            "*" => None,
+            r => Some(r.replace("~1", "/")),
+        };
+        let verb = match method {
+            "*" => None,
+            m => match Verb::parse(m) {
+                Some(v) => Some(v),
+                None => {
+                    self.error(pointer, format!("unknown HTTP method {m:?}"));
+                    return None;
+                }
+            },
+        };
+        if let (Some(api), Some(r)) = (api, resource.as_deref()) {
+            match api.resources.iter().find(|res| res.path == r) {
+                None => {
+                    self.error(pointer, format!("the API has no resource {r:?}"));
+                    return None;
+                }
+                Some(res) => {
+                    if let Some(v) = verb
+                        && res.method(v).is_none()
+                    {
+                        self.error(pointer, format!("resource {r:?} has no {v} method"));
+                        return None;
+                    }
+                }
+            }
+        }
+        Some(MethodSetting {
+            resource,
+            verb,
+            logging_level,
+        })
+    }
+}
+
+pub(super) fn is_stage_name(s: &str) -> bool {
+    (1..=128).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn is_stage_variable_name(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+fn is_stage_variable_value(s: &str) -> bool {
+    s.len() <= 512
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~:/?#&=,".contains(&b))
+}

@@ -1,0 +1,162 @@
+//! Temporary security credentials (role sessions) as storage keeps them.
+//!
+//! The session token is never stored: only its SHA-256, which is all that checking a presented
+//! token needs. The secret access key is stored as issued, because SigV4 verification signs with
+//! it (an HMAC key cannot be checked against a hash of itself).
+
+use std::fmt;
+use std::time::SystemTime;
+
+use async_trait::async_trait;
+
+use crate::StoreError;
+
+/// SHA-256 of a session token: what storage keeps, and what a presented token is compared with.
+pub fn session_token_sha256(token: &str) -> [u8; 32] {
+    let digest = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
+    let mut out = [0u8; 32];
+    out.copy_from_slice(digest.as_ref());
+    out
+}
+
+/// Newly issued temporary credentials: an access key, its secret and session token, and the role
+/// session they stand for. The token is here for the AssumeRole answer; storage keeps only its
+/// hash (see [`StoredSession`]).
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: String,
+    pub expiration: SystemTime,
+    pub role_arn: String,
+    pub session_name: String,
+    /// The session policy (JSON) given to AssumeRole, which narrows the role's permissions.
+    pub session_policy: Option<String>,
+    pub source_identity: Option<String>,
+    /// ARN of the principal the credentials were issued to.
+    pub issued_to: String,
+}
+
+impl SessionCredentials {
+    /// What storage keeps of these credentials, and what a lookup returns.
+    pub fn to_stored(&self) -> StoredSession {
+        StoredSession {
+            access_key_id: self.access_key_id.clone(),
+            secret_access_key: self.secret_access_key.clone(),
+            token_sha256: session_token_sha256(&self.session_token),
+            expiration: self.expiration,
+            role_arn: self.role_arn.clone(),
+            session_name: self.session_name.clone(),
+            session_policy: self.session_policy.clone(),
+            source_identity: self.source_identity.clone(),
+            issued_to: self.issued_to.clone(),
+        }
+    }
+}
+
+// Hand-written: the secret and the token must never reach a log.
+impl fmt::Debug for SessionCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionCredentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("expiration", &self.expiration)
+            .field("role_arn", &self.role_arn)
+            .field("session_name", &self.session_name)
+            .field("issued_to", &self.issued_to)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Temporary credentials read back from storage: the token as its SHA-256.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredSession {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    /// SHA-256 of the session token; compare with [`session_token_sha256`] of the presented
+    /// token, in constant time.
+    pub token_sha256: [u8; 32],
+    pub expiration: SystemTime,
+    pub role_arn: String,
+    pub session_name: String,
+    pub session_policy: Option<String>,
+    pub source_identity: Option<String>,
+    pub issued_to: String,
+}
+
+// Hand-written: neither the secret nor the token's hash belongs in a log.
+impl fmt::Debug for StoredSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredSession")
+            .field("access_key_id", &self.access_key_id)
+            .field("expiration", &self.expiration)
+            .field("role_arn", &self.role_arn)
+            .field("session_name", &self.session_name)
+            .field("issued_to", &self.issued_to)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Temporary credentials issued by STS (and, later, identity pools).
+#[async_trait]
+pub trait SessionStore: Send + Sync + 'static {
+    /// Saves newly issued temporary credentials; `now` is when they were issued. A duplicate
+    /// access key id is an error, never an overwrite.
+    async fn put_session(
+        &self,
+        session: &SessionCredentials,
+        now: SystemTime,
+    ) -> Result<(), StoreError>;
+
+    /// Looks temporary credentials up by access key id, expired or not (the caller decides what
+    /// an expired session means).
+    async fn session(&self, access_key_id: &str) -> Result<Option<StoredSession>, StoreError>;
+
+    /// Deletes sessions that expired before `now`; returns how many.
+    async fn delete_expired_sessions(&self, now: SystemTime) -> Result<u64, StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn credentials() -> SessionCredentials {
+        SessionCredentials {
+            access_key_id: "ASIAEXAMPLE000000000".into(),
+            secret_access_key: "very-secret".into(),
+            session_token: "the-token".into(),
+            expiration: SystemTime::UNIX_EPOCH,
+            role_arn: "arn:aws:iam::123456789012:role/Reader".into(),
+            session_name: "s".into(),
+            session_policy: None,
+            source_identity: None,
+            issued_to: "arn:aws:iam::123456789012:user/demo".into(),
+        }
+    }
+
+    #[test]
+    fn token_hash_is_sha256() {
+        // SHA-256("abc"), FIPS 180-2 appendix B.1.
+        assert_eq!(
+            hex(&session_token_sha256("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[test]
+    fn stored_form_keeps_only_the_hash() {
+        let c = credentials();
+        let stored = c.to_stored();
+        assert_eq!(stored.token_sha256, session_token_sha256("the-token"));
+        assert_eq!(stored.secret_access_key, c.secret_access_key);
+        for debug in [format!("{c:?}"), format!("{stored:?}")] {
+            assert!(debug.contains("ASIAEXAMPLE000000000"), "{debug}");
+            assert!(!debug.contains("very-secret"), "{debug}");
+            assert!(!debug.contains("the-token"), "{debug}");
+            assert!(!debug.contains("token_sha256"), "{debug}");
+        }
+    }
+}
