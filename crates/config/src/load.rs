@@ -13,8 +13,8 @@ use crate::diagnostic::Report;
 use crate::located::Located;
 use crate::{Config, DEFAULT_ADMIN_LISTEN, DEFAULT_LISTEN, DEFAULT_REGION};
 
-// One module per section of the file, in the order docs/configuration.md describes them; the
-// `iam` section lives in crate::directory.
+// One module per section of docs/configuration.md: the top-level settings, `storage`, `server`,
+// `apis` and their stages. The `iam` section is read by crate::directory.
 mod apis;
 mod server;
 mod stage;

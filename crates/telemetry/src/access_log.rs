@@ -57,7 +57,13 @@ impl AccessLog {
             // The writer is behind by a whole queue: its destination stalls (a full disk, a
             // terminal nobody reads). Losing a log line beats holding a tokio worker.
             Err(TrySendError::Full(_)) => {
-                self.dropped.inc();
+                // Said once per destination (the counter is shared); the metric tells the rest.
+                if self.dropped.inc() == 0 {
+                    tracing::warn!(
+                        "an access-log destination cannot keep up: dropping lines, counted in \
+                         portcullis_access_log_dropped_total"
+                    );
+                }
             }
             // The writer only goes away at shutdown, after the server stopped serving.
             Err(TrySendError::Disconnected(_)) => {}
