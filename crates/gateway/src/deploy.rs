@@ -62,17 +62,41 @@ pub struct StageRuntime {
     pub unmatched: RouteMetrics,
     /// `auth_outcomes{outcome="allow",reason="allowed"}` per authorization type: counted on
     /// every authorized request, so resolved once.
-    allowed: [telemetry::Counter; AuthType::ALL.len()],
+    allowed: Allowed,
+}
+
+/// One "allowed" counter per [`AuthType`].
+pub struct Allowed {
+    none: telemetry::Counter,
+    aws_iam: telemetry::Counter,
+    cognito_user_pools: telemetry::Counter,
+    custom: telemetry::Counter,
+    jwt: telemetry::Counter,
+}
+
+impl Allowed {
+    fn new(metrics: &Metrics, api: &str, stage: &str) -> Allowed {
+        let counter = |t| metrics.auth_counter(api, stage, t, "allow", "allowed");
+        Allowed {
+            none: counter(AuthType::None),
+            aws_iam: counter(AuthType::AwsIam),
+            cognito_user_pools: counter(AuthType::CognitoUserPools),
+            custom: counter(AuthType::Custom),
+            jwt: counter(AuthType::Jwt),
+        }
+    }
 }
 
 impl StageRuntime {
     pub fn allowed(&self, auth_type: AuthType) -> &telemetry::Counter {
-        // `ALL` lists every variant, so the position always exists.
-        let i = AuthType::ALL
-            .iter()
-            .position(|t| *t == auth_type)
-            .unwrap_or(0);
-        &self.allowed[i]
+        let a = &self.allowed;
+        match auth_type {
+            AuthType::None => &a.none,
+            AuthType::AwsIam => &a.aws_iam,
+            AuthType::CognitoUserPools => &a.cognito_user_pools,
+            AuthType::Custom => &a.custom,
+            AuthType::Jwt => &a.jwt,
+        }
     }
 }
 
@@ -211,9 +235,7 @@ fn compile_api(
             access_log,
             methods,
             unmatched: metrics.route(&deployment.id, &stage.name, "", ""),
-            allowed: AuthType::ALL.map(|auth_type| {
-                metrics.auth_counter(&deployment.id, &stage.name, auth_type, "allow", "allowed")
-            }),
+            allowed: Allowed::new(metrics, &deployment.id, &stage.name),
         });
     }
     let responses_read_request = api.gateway_responses.values().any(|r| {

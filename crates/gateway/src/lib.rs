@@ -5,6 +5,11 @@
 //! whole on reload. [`server::serve`] runs the edge and admin listeners around them. [`pipeline`]
 //! is the request path itself, one named phase per module; read its module docs first. [`aws`]
 //! dispatches AWS protocol requests (STS, and the services that follow) on the same endpoint.
+// The request path must not panic: no `expect`, no `panic!`, no unchecked indexing.
+#![cfg_attr(
+    not(test),
+    deny(clippy::expect_used, clippy::panic, clippy::indexing_slicing)
+)]
 
 pub mod admin;
 mod auth;

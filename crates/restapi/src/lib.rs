@@ -8,6 +8,11 @@
 //!
 //! This crate is pure: it reads `serde_json::Value`s and never touches files or the network.
 //! Loading files (and mapping pointers to line numbers) is the `config` crate's job.
+// The request path must not panic: no `expect`, no `panic!`, no unchecked indexing.
+#![cfg_attr(
+    not(test),
+    deny(clippy::expect_used, clippy::panic, clippy::indexing_slicing)
+)]
 
 pub mod authorizer;
 pub mod context;

@@ -47,8 +47,8 @@ impl Template {
         let mut literal = String::new();
         let bytes = source.as_bytes();
         let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
+        while let Some(&byte) = bytes.get(i) {
+            match byte {
                 b'#' => {
                     check_directive(&source[i + 1..])?;
                     literal.push('#');

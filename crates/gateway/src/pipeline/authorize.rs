@@ -162,7 +162,10 @@ fn authorize(svc: &Services, exchange: &mut Exchange) -> Result<(), GatewayError
         .method()
         .map_or(restapi::AuthType::None, |m| m.authorizer.auth_type());
     let started = Instant::now();
-    let stage = &api.stages[route.stage];
+    let stage = api
+        .stages
+        .get(route.stage)
+        .ok_or_else(|| GatewayError::new(ErrorKind::Internal).detail("stage out of range"))?;
     let resource = route_arn(route);
     // The request's own keys (source IP, time, user agent…) are only built when a condition or
     // a policy variable could read them: most policies have neither.

@@ -49,6 +49,8 @@ impl Route {
     }
 
     pub fn stage(&self) -> &StageRuntime {
+        // `stage` came from `ApiRuntime::stage`, a position in this same (immutable) `stages`.
+        #[allow(clippy::indexing_slicing)]
         &self.api.stages[self.stage]
     }
 
