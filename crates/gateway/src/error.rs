@@ -207,14 +207,10 @@ impl ErrorKind {
                 blame: Blame::Client,
                 label: "bad_request",
             },
+            // Answered exactly like a method the resource does not have; counted apart.
             K::UnknownMethod => Spec {
-                response_type: Some(T::MissingAuthenticationToken),
-                status: 403,
-                error_type: "MissingAuthenticationTokenException",
-                body_key: "message",
-                default_message: "Missing Authentication Token",
-                blame: Blame::Client,
                 label: "unknown_method",
+                ..K::MissingAuthenticationToken.spec()
             },
             K::InvalidPath => Spec {
                 response_type: Some(T::Default4xx),
