@@ -1,5 +1,6 @@
-//! Arbitrary request heads through the whole pipeline (limits, routing, parameter mappings, mock
-//! integrations, gateway response templates): every input gets a response, never a panic; and
+//! Arbitrary request heads through the edge dispatcher's protocol classification and the whole
+//! pipeline (limits, routing, parameter mappings, mock integrations, gateway response templates):
+//! every input gets a response, never a panic; and
 //! for every routed request the canonical-path invariant holds: the path the `execute-api` ARN
 //! names = the path routed = the path forwarded, and that path is canonical.
 #![no_main]
@@ -95,6 +96,8 @@ fuzz_target!(|data: &[u8]| {
     let Ok(request) = builder.body(()) else {
         return;
     };
+    // The edge dispatcher reads the same untrusted head first (protocol, credential scope).
+    let _ = gateway::aws::protocol(&request);
     let (parts, ()) = request.into_parts();
     let fixture = fixture();
     if let Ok(p) = gateway::pipeline::probe::probe(&fixture.gateway, &parts) {

@@ -31,7 +31,7 @@ use crate::services::Services;
 
 /// The AWS protocols the edge endpoint speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Protocol {
+pub enum Protocol {
     Query,
     Json,
     RestJson,
@@ -48,7 +48,7 @@ pub async fn handle(svc: Arc<Services>, conn: ConnInfo, req: Request<Incoming>) 
 }
 
 /// Which AWS protocol `req` speaks, if any.
-pub(crate) fn protocol<B>(req: &Request<B>) -> Option<Protocol> {
+pub fn protocol<B>(req: &Request<B>) -> Option<Protocol> {
     let path = req.uri().path();
     if is_execute_api_host(req) {
         return None;
