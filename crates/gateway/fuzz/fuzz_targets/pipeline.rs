@@ -105,7 +105,8 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(router::canonicalize(routed).as_deref(), Ok(routed));
         let tail = routed.strip_prefix('/').unwrap_or(routed);
         assert!(
-            p.arn.ends_with(&format!("/{}/{tail}", parts.method.as_str())),
+            p.arn
+                .ends_with(&format!("/{}/{tail}", parts.method.as_str())),
             "{} vs {routed}",
             p.arn
         );
