@@ -66,7 +66,7 @@ pub struct StageRuntime {
 }
 
 /// One "allowed" counter per [`AuthType`].
-pub struct Allowed {
+struct Allowed {
     none: telemetry::Counter,
     aws_iam: telemetry::Counter,
     cognito_user_pools: telemetry::Counter,

@@ -253,6 +253,16 @@ async fn serve_until_stopped(
 }
 
 fn reload(running: &portcullis::Running, path: &std::path::Path, overrides: &config::Overrides) {
+    // Reading and compiling the files blocks; the worker's other tasks move to another thread
+    // meanwhile (`serve` runs the multi-threaded runtime).
+    tokio::task::block_in_place(|| reload_now(running, path, overrides));
+}
+
+fn reload_now(
+    running: &portcullis::Running,
+    path: &std::path::Path,
+    overrides: &config::Overrides,
+) {
     match config::load_with(path, overrides) {
         Ok(config) => {
             if let Err(e) = running.reload(&config) {

@@ -3,10 +3,9 @@
 //! Their services are added here as they are built; until then, and for any other target, the
 //! answer is the protocol's `UnknownOperationException`.
 
-use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{Request, Response, StatusCode};
 
-use crate::body::{Body, full};
+use crate::body::Body;
 
 pub(super) fn handle<B>(req: &Request<B>) -> Response<Body> {
     let target = req
@@ -25,15 +24,10 @@ pub(super) fn handle<B>(req: &Request<B>) -> Response<Body> {
 /// The JSON 1.1 error shape: `{"__type": code, "message": …}`, which every AWS SDK parses.
 pub(super) fn error_response(status: StatusCode, code: &str, message: &str) -> Response<Body> {
     let body = serde_json::json!({"__type": code, "message": message}).to_string();
-    let mut response = Response::new(full(body));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("application/x-amz-json-1.1"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
-        headers.insert("x-amzn-requestid", v);
-    }
-    response
+    super::answer(
+        status,
+        "application/x-amz-json-1.1",
+        body,
+        &super::new_request_id(),
+    )
 }

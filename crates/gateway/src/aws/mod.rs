@@ -21,11 +21,11 @@ pub(crate) mod sts;
 
 use std::sync::Arc;
 
-use http::header::{AUTHORIZATION, CONTENT_TYPE};
-use http::{Method, Request, Response};
+use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use http::{Method, Request, Response, StatusCode};
 use hyper::body::Incoming;
 
-use crate::body::Body;
+use crate::body::{Body, full};
 use crate::pipeline::{self, ConnInfo};
 use crate::services::Services;
 
@@ -78,11 +78,30 @@ pub fn protocol<B>(req: &Request<B>) -> Option<Protocol> {
 }
 
 fn is_execute_api_host<B>(req: &Request<B>) -> bool {
-    req.uri()
-        .authority()
-        .map(|a| a.as_str())
-        .or_else(|| req.headers().get(http::header::HOST)?.to_str().ok())
-        .is_some_and(|h| h.contains(".execute-api."))
+    pipeline::route::host(req.uri(), req.headers()).is_some_and(|h| h.contains(".execute-api."))
+}
+
+/// An AWS protocol answer: `body` as `content_type`, with the `x-amzn-RequestId` every AWS answer
+/// carries; each protocol's encoder (`query`, `json`, `rest_json`) shapes the body.
+fn answer(
+    status: StatusCode,
+    content_type: &'static str,
+    body: String,
+    request_id: &str,
+) -> Response<Body> {
+    let mut response = Response::new(full(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        headers.insert("x-amzn-requestid", v);
+    }
+    response
+}
+
+/// A request id for an AWS protocol answer (`x-amzn-RequestId`).
+fn new_request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// The service a SigV4 signature's credential scope names (`AKID/date/region/SERVICE/aws4_request`),

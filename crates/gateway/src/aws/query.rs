@@ -4,12 +4,11 @@
 
 use std::sync::Arc;
 
-use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 
 use super::sts;
-use crate::body::{Body, full};
+use crate::body::Body;
 use crate::pipeline::ConnInfo;
 use crate::services::Services;
 
@@ -21,7 +20,7 @@ pub(super) async fn handle(
     match super::signed_service(&req).as_deref() {
         None | Some("sts") => sts::handle(svc, conn, req).await,
         Some(other) => {
-            let request_id = uuid::Uuid::new_v4().to_string();
+            let request_id = super::new_request_id();
             let error = ::sts::StsError {
                 status: 400,
                 code: "InvalidAction",
@@ -43,14 +42,6 @@ pub(super) fn error_response(error: &::sts::StsError, request_id: &str) -> Respo
 
 /// A Query-protocol answer: XML with the request id header every AWS answer carries.
 pub(super) fn xml_response(status: u16, xml: String, request_id: &str) -> Response<Body> {
-    let mut response = Response::new(full(xml));
-    *response.status_mut() =
-        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("text/xml"));
-    if let Ok(v) = HeaderValue::from_str(request_id) {
-        response.headers_mut().insert("x-amzn-requestid", v);
-    }
-    response
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    super::answer(status, "text/xml", xml, request_id)
 }

@@ -2,10 +2,10 @@
 //! `X-Amzn-ErrorType`): Lambda's `Invoke` and function APIs under `/2015-03-31/functions/`. Lambda
 //! is not served yet: every such request answers the protocol's `UnknownOperationException`.
 
-use http::header::{CONTENT_TYPE, HeaderValue};
+use http::header::HeaderValue;
 use http::{Request, Response, StatusCode};
 
-use crate::body::{Body, full};
+use crate::body::Body;
 
 /// Where Lambda's API lives.
 pub(super) const LAMBDA_PREFIX: &str = "/2015-03-31/functions/";
@@ -23,15 +23,9 @@ pub(super) fn handle<B>(req: &Request<B>) -> Response<Body> {
 /// the body (as Lambda writes it).
 pub(super) fn error_response(status: StatusCode, code: &str, message: &str) -> Response<Body> {
     let body = serde_json::json!({"Type": "User", "message": message}).to_string();
-    let mut response = Response::new(full(body));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    let mut response = super::answer(status, "application/json", body, &super::new_request_id());
     if let Ok(v) = HeaderValue::from_str(code) {
-        headers.insert("x-amzn-errortype", v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
-        headers.insert("x-amzn-requestid", v);
+        response.headers_mut().insert("x-amzn-errortype", v);
     }
     response
 }

@@ -40,7 +40,7 @@ pub(crate) async fn handle(
     req: Request<Incoming>,
 ) -> Response<Body> {
     let started = Instant::now();
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = super::new_request_id();
     let (mut parts, body) = req.into_parts();
     let client = Client {
         ip: conn.remote.ip(),

@@ -141,17 +141,16 @@ impl Phase for Authorize {
 
 fn authorize(svc: &Services, exchange: &mut Exchange) -> Result<(), GatewayError> {
     let deployment = &exchange.deployment;
-    let ctx = &mut exchange.ctx;
+    // A plain `&mut RequestCtx`: the route and the identity are read in place while the phase's
+    // own fields (`ctx.authorize`) are written, with nothing cloned.
+    let ctx = &mut *exchange.ctx;
     let Some(route) = ctx.route.as_ref() else {
         return Ok(());
     };
-    let api = route.api.clone();
+    let api = &route.api;
     let resource_policy = api.resource_policy.as_ref();
-    // Held (reference counts only) rather than borrowed, so that `ctx` stays free for the
-    // phase's own fields.
-    let identity = ctx.identity.clone();
     let Some(subject) = subject(
-        &identity,
+        &ctx.identity,
         &deployment.anonymous,
         &deployment.anonymous_context,
         resource_policy,
@@ -162,10 +161,7 @@ fn authorize(svc: &Services, exchange: &mut Exchange) -> Result<(), GatewayError
         .method()
         .map_or(restapi::AuthType::None, |m| m.authorizer.auth_type());
     let started = Instant::now();
-    let stage = api
-        .stages
-        .get(route.stage)
-        .ok_or_else(|| GatewayError::new(ErrorKind::Internal).detail("stage out of range"))?;
+    let stage = route.stage();
     let resource = route_arn(route);
     // The request's own keys (source IP, time, user agent…) are only built when a condition or
     // a policy variable could read them: most policies have neither.

@@ -8,8 +8,6 @@
 //! the response body's wrapper (`respond::LoggedBody`) takes over: a client that leaves while the
 //! body is being sent is counted with phase `response`, and logged with the status it was sent.
 
-use std::sync::Arc;
-
 use super::exchange::Exchange;
 use super::log;
 use crate::services::Services;
@@ -18,13 +16,13 @@ use crate::services::Services;
 pub(crate) const CLIENT_CLOSED: u16 = 499;
 
 pub(crate) struct Unanswered<'a> {
-    svc: &'a Arc<Services>,
+    svc: &'a Services,
     exchange: &'a mut Exchange,
     answered: bool,
 }
 
 impl<'a> Unanswered<'a> {
-    pub(crate) fn new(svc: &'a Arc<Services>, exchange: &'a mut Exchange) -> Unanswered<'a> {
+    pub(crate) fn new(svc: &'a Services, exchange: &'a mut Exchange) -> Unanswered<'a> {
         Unanswered {
             svc,
             exchange,

@@ -23,13 +23,13 @@ pub(crate) fn abandoned(svc: &Services, ctx: &RequestCtx) {
     finish(svc, ctx);
 }
 
-pub(crate) fn finish(gw: &Services, ctx: &RequestCtx) {
+pub(crate) fn finish(svc: &Services, ctx: &RequestCtx) {
     // Runs after the response body, outside the request's span: name the request again.
     let _span = tracing::debug_span!("log", request_id = %ctx.request_id).entered();
     let latency = ctx.response_latency.unwrap_or_default().as_secs_f64();
     let integration = ctx.integration.latency.map(|d| d.as_secs_f64());
     let Some(route) = &ctx.route else {
-        gw.metrics.unrouted("no_api_or_stage");
+        svc.metrics.unrouted("no_api_or_stage");
         return;
     };
     let stage = route.stage();

@@ -109,10 +109,9 @@ impl http_body::Body for LoggedBody {
                     self.bytes += data.len() as u64;
                 }
             }
-            Poll::Ready(None) => self.finish(true),
-            // The body's own failure (a backend cut off mid-stream) is logged with the status
-            // already sent, as before; it is not the client leaving.
-            Poll::Ready(Some(Err(_))) => self.finish(true),
+            // The body's own failure (a backend cut off mid-stream) ends it too, logged with the
+            // status already sent; it is not the client leaving.
+            Poll::Ready(None | Some(Err(_))) => self.finish(true),
             Poll::Pending => {}
         }
         polled

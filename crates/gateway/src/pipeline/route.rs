@@ -22,11 +22,15 @@ use crate::services::Services;
 /// The host the request names, without a port: `:authority` (HTTP/2 and absolute-form requests)
 /// or the `Host` header.
 pub fn request_host(parts: &Parts) -> Option<&str> {
-    let host = parts
-        .uri
+    host(&parts.uri, &parts.headers)
+}
+
+/// [`request_host`] for a request not yet split into parts.
+pub(crate) fn host<'a>(uri: &'a http::Uri, headers: &'a http::HeaderMap) -> Option<&'a str> {
+    let host = uri
         .authority()
         .map(|a| a.as_str())
-        .or_else(|| parts.headers.get(http::header::HOST)?.to_str().ok())?;
+        .or_else(|| headers.get(http::header::HOST)?.to_str().ok())?;
     Some(strip_port(host))
 }
 
