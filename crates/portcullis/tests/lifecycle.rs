@@ -149,8 +149,10 @@ async fn a_client_that_goes_away_is_logged_and_counted() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn aws_protocols_answer_unknown_operations_in_their_own_shape() {
+    // Every path of the API proxies here: none of these requests may reach it.
+    let upstream = Upstream::echo().await;
     let ws = Workspace::new();
-    let config = proxy_config(&ws, "http://127.0.0.1:9");
+    let config = proxy_config(&ws, &upstream.url());
     let server = TestServer::start(ws, &config).await;
     let post = |headers: &[(&str, &str)], path: &str, body: &'static str| {
         let mut request = http::Request::post(server.url(path));
@@ -218,5 +220,6 @@ async fn aws_protocols_answer_unknown_operations_in_their_own_shape() {
         "{}",
         query.text()
     );
+    assert!(upstream.requests().is_empty());
     server.stop().await;
 }
