@@ -18,6 +18,9 @@
 #   CALLGRIND=1     after the measured rounds, count user-space instructions per request (valgrind
 #                   callgrind: deterministic, immune to the machine's noise) for nginx-proxy and each
 #                   Portcullis path, CALLGRIND_DURATION [10s] of wrk -t1 -c8 each, into OUT/callgrind/
+#   OVERLOAD=1      after the measured rounds, drive /prod/limited (a LIMITED_RATE [500]/s method
+#                   throttle) at 0.5×, 1× and 2× its rate with hey (OVERLOAD_DURATION [10s] each) and
+#                   report admitted rate, 429 share and admitted p50/p99 (bench/overload.py)
 #   SKIP_BUILD=1    use the existing release binary; PORTCULLIS_BIN=path to use another binary
 #   CARGO_TARGET_DIR   honoured when building and when locating the binary
 set -euo pipefail
@@ -51,6 +54,10 @@ ALL_PORTS=("$UPSTREAM_PORT" "$NGINX_PROXY_PORT" "$PC1_PORT" "$PC1_ADMIN_PORT" "$
 
 BENCH_ACCESS_KEY=AKIABENCH00000000001
 BENCH_SECRET=bench-secret-0000000000000000000000000000
+# The API key of portcullis-apikey (bench/lua/apikey.lua sends it), and the method throttle of
+# /prod/limited, which bench/overload.sh drives past its rate.
+BENCH_API_KEY=bench-api-key-0123456789abcdef
+LIMITED_RATE=${LIMITED_RATE:-500}
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -88,6 +95,13 @@ define_scenarios() {
     # beyond it is exactly the authenticate and authorize phases ("sign:off": signed, not checked).
     add_scenario portcullis-iam-off "http://127.0.0.1:$PC1_PORT/prod/open/bench" sign:off portcullis-1w \
         "Portcullis http_proxy, the same signed request with auth off, 1 worker"
+    # The stage cache: the same backend answer as portcullis-1w, served from the cache after the
+    # first request (compare with portcullis-1w, the uncached proxy).
+    add_scenario portcullis-cached "http://127.0.0.1:$PC1_PORT/prod/cached/bench" - portcullis-1w \
+        "Portcullis http_proxy with the stage response cache (hits), 1 worker"
+    # An API key and its usage plan (key lookup, plan throttle and quota, usage counted).
+    add_scenario portcullis-apikey "http://127.0.0.1:$PC1_PORT/prod/keyed/bench" lua/apikey.lua portcullis-1w \
+        "Portcullis http_proxy requiring an API key in a usage plan (throttle + quota), 1 worker"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -271,6 +285,29 @@ paths:
         type: http_proxy
         httpMethod: ANY
         uri: "${stageVariables.backend}/{proxy}"
+  /cached/{proxy+}:
+    get:
+      x-amazon-apigateway-integration:
+        type: http_proxy
+        httpMethod: GET
+        uri: "${stageVariables.backend}/{proxy}"
+        cacheKeyParameters: [method.request.path.proxy]
+  /keyed/{proxy+}:
+    get:
+      security: [{api_key: []}]
+      x-amazon-apigateway-integration:
+        type: http_proxy
+        httpMethod: GET
+        uri: "${stageVariables.backend}/{proxy}"
+  /limited:
+    get:
+      x-amazon-apigateway-integration:
+        type: http_proxy
+        httpMethod: GET
+        uri: "${stageVariables.backend}/bench"
+components:
+  securitySchemes:
+    api_key: {type: apiKey, name: x-api-key, in: header}
 EOF
     local name port admin server
     for name in 1w default; do
@@ -287,12 +324,26 @@ listen: 127.0.0.1:$port
 admin_listen: 127.0.0.1:$admin
 storage: "sqlite::memory:"
 $server
+# The default account limit (10,000 requests/s, as AWS) would throttle the load test itself.
+account_throttle: {rate_limit: 100000000, burst_limit: 100000000}
+api_keys:
+  - {id: bench, name: bench, value: "$BENCH_API_KEY"}
+usage_plans:
+  - name: Bench
+    api_stages: [{api: bench00001, stage: prod}]
+    throttle: {rate_limit: 100000000, burst_limit: 100000000}
+    quota: {limit: 1000000000, period: DAY}
+    keys: [bench]
 apis:
   - id: bench00001
     openapi: bench.openapi.yaml
     stages:
       prod:
         variables: {backend: "http://127.0.0.1:$UPSTREAM_PORT"}
+        cache_cluster: {enabled: true, size_mb: 16}
+        method_settings:
+          "/cached/{proxy+}/GET": {caching_enabled: true, cache_ttl_in_seconds: 3600}
+          "/limited/GET": {throttling_rate_limit: $LIMITED_RATE, throttling_burst_limit: $LIMITED_RATE}
 iam:
   policies:
     InvokeBench: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "execute-api:Invoke", Resource: "arn:aws:execute-api:us-east-1:123456789012:bench00001/prod/*"}]}
@@ -530,6 +581,29 @@ callgrind_scenario() { # name url lua measure
     log "callgrind $name: $((ir / requests)) user-space instructions per request ($requests requests)"
 }
 
+# Throttling under load, at constant request rates (hey -q: requests per second per worker):
+# /prod/limited has a method throttle of LIMITED_RATE requests/s (burst the same). Three runs of
+# OVERLOAD_DURATION each: unloaded (half the rate), at the rate, and at twice the rate; for each,
+# admitted requests/s, the share answered 429, and p50/p99 of the admitted (200) answers.
+overload() {
+    command -v hey >/dev/null || die "OVERLOAD=1 needs hey (Debian: apt-get install hey)"
+    local url="http://127.0.0.1:$PC1_PORT/prod/limited" dir="$OUT/overload" workers=10 factor
+    local dur=${OVERLOAD_DURATION:-10s}
+    mkdir -p "$dir"
+    rm -f "$dir"/x*.csv
+    for factor in 0.5 1 2; do
+        local rate per
+        rate=$(python3 -c "print(int($LIMITED_RATE * $factor))")
+        per=$(python3 -c "print(max(1, round($rate / $workers)))")
+        log "overload: $rate requests/s against a $LIMITED_RATE/s throttle for $dur"
+        # Let the bucket refill between runs.
+        sleep 2
+        hey -z "$dur" -c "$workers" -q "$per" -o csv "$url" >"$dir/x$factor.csv" 2>"$dir/x$factor.err" ||
+            die "hey failed; see $dir/x$factor.err"
+    done
+    python3 "$BENCH_DIR/overload.py" "$dir" "$LIMITED_RATE" "${dur%s}"
+}
+
 busy_pct_over() { # seconds -> percent of all CPUs busy over that time
     local a b
     a=$(machine_ticks)
@@ -627,6 +701,10 @@ main() {
             done
             [[ -f $OUT/callgrind/instructions.csv ]] && python3 "$BENCH_DIR/summarize.py" "$OUT"
         fi
+    fi
+
+    if [[ ${OVERLOAD:-0} == 1 ]]; then
+        overload
     fi
 
     if [[ ${PROFILE:-0} == 1 ]]; then

@@ -22,6 +22,15 @@ pub(crate) struct StageEntry {
     pub variables: BTreeMap<String, String>,
     pub access_log: Option<AccessLogEntry>,
     pub method_settings: BTreeMap<String, serde_json::Value>,
+    pub cache_cluster: Option<CacheClusterEntry>,
+    pub unauthorized_cache_control_header_strategy: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CacheClusterEntry {
+    pub enabled: bool,
+    pub size_mb: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -35,6 +44,67 @@ pub(crate) struct AccessLogEntry {
 #[serde(deny_unknown_fields)]
 pub(crate) struct MethodSettingEntry {
     pub logging_level: Option<crate::LoggingLevel>,
+    pub throttling_rate_limit: Option<f64>,
+    pub throttling_burst_limit: Option<u64>,
+    pub caching_enabled: Option<bool>,
+    pub cache_ttl_in_seconds: Option<u64>,
+    pub cache_data_encrypted: Option<bool>,
+    pub require_authorization_for_cache_control: Option<bool>,
+    pub unauthorized_cache_control_header_strategy: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ThrottleEntry {
+    pub rate_limit: f64,
+    pub burst_limit: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ApiKeyEntry {
+    pub id: String,
+    pub name: String,
+    pub value: String,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    pub description: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UsagePlanEntry {
+    pub id: Option<String>,
+    pub name: String,
+    pub description: Option<String>,
+    #[serde(default)]
+    pub api_stages: Vec<PlanStageEntry>,
+    pub throttle: Option<ThrottleEntry>,
+    pub quota: Option<QuotaEntry>,
+    #[serde(default)]
+    pub keys: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PlanStageEntry {
+    pub api: String,
+    pub stage: String,
+    #[serde(default)]
+    pub throttle: BTreeMap<String, ThrottleEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct QuotaEntry {
+    pub limit: u64,
+    pub period: String,
+    #[serde(default)]
+    pub offset: u64,
 }
 
 #[derive(Debug, Deserialize)]

@@ -13,6 +13,7 @@ mod directory;
 mod file;
 mod load;
 pub mod located;
+mod usage;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -22,6 +23,7 @@ use std::time::Duration;
 pub use diagnostic::{Diagnostic, Report};
 pub use load::{Overrides, load, load_with};
 use restapi::{Template, Verb};
+pub use usage::*;
 
 pub const DEFAULT_REGION: &str = "us-east-1";
 pub const DEFAULT_ACCOUNT_ID: &str = "000000000000";
@@ -45,6 +47,12 @@ pub struct Config {
     pub tls: Option<TlsFiles>,
     pub server: ServerSettings,
     pub apis: Vec<ApiDeployment>,
+    /// The account-level throttle, applied to every request to every API.
+    pub account_throttle: Throttle,
+    /// API keys and usage plans declared in the file (more may be created through the admin
+    /// API; those live in storage).
+    pub api_keys: Vec<ApiKeyConfig>,
+    pub usage_plans: Vec<UsagePlanConfig>,
     /// Accounts, policies, users with their access keys, and roles.
     pub iam: std::sync::Arc<iam::Directory>,
 }
@@ -112,18 +120,56 @@ pub struct StageConfig {
     pub variables: BTreeMap<String, String>,
     pub access_log: Option<AccessLogConfig>,
     pub method_settings: Vec<MethodSetting>,
+    /// The response cache, when enabled.
+    pub cache_cluster: Option<CacheCluster>,
+    /// The stage's `unauthorized_cache_control_header_strategy` (method settings may override).
+    pub unauthorized_cache_control: Option<CacheControlStrategy>,
 }
 
 impl StageConfig {
-    /// The execution-log level for a method: the most specific matching `method_settings` entry
-    /// (exact resource and method beat `*`), as API Gateway resolves `methodSettings`.
-    pub fn logging_level(&self, resource: &str, verb: Verb) -> LoggingLevel {
-        self.method_settings
+    /// The settings of one method: each from the most specific matching `method_settings` entry
+    /// that sets it (exact resource and method beat `*`), else the stage's, else API Gateway's
+    /// default. Resolved per setting, so `/pets/GET: {caching_enabled: true}` keeps the
+    /// throttle of `*/*`.
+    pub fn method(&self, resource: &str, verb: Verb) -> ResolvedMethodSettings {
+        let mut matching: Vec<&MethodSetting> = self
+            .method_settings
             .iter()
             .filter(|s| s.matches(resource, verb))
-            .max_by_key(|s| (s.resource.is_some(), s.verb.is_some()))
-            .and_then(|s| s.logging_level)
-            .unwrap_or(LoggingLevel::Off)
+            .collect();
+        matching.sort_by_key(|s| std::cmp::Reverse((s.resource.is_some(), s.verb.is_some())));
+        fn first<T: Copy>(
+            m: &[&MethodSetting],
+            f: impl Fn(&MethodSetting) -> Option<T>,
+        ) -> Option<T> {
+            m.iter().find_map(|s| f(s))
+        }
+        ResolvedMethodSettings {
+            logging_level: first(&matching, |s| s.logging_level).unwrap_or(LoggingLevel::Off),
+            throttle: first(&matching, |s| s.throttle),
+            // GET is cached when `*/*` enables caching; other methods only when their own
+            // entry does, as API Gateway's console and docs describe.
+            caching_enabled: self.cache_cluster.is_some()
+                && first(&matching, |s| {
+                    (verb == Verb::Get || s.verb.is_some())
+                        .then_some(s.caching_enabled)
+                        .flatten()
+                })
+                .unwrap_or(false),
+            cache_ttl: first(&matching, |s| s.cache_ttl).unwrap_or(DEFAULT_CACHE_TTL),
+            require_authorization_for_cache_control: first(&matching, |s| {
+                s.require_authorization_for_cache_control
+            })
+            .unwrap_or(true),
+            unauthorized_cache_control: first(&matching, |s| s.unauthorized_cache_control)
+                .or(self.unauthorized_cache_control)
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The execution-log level for a method (see [`StageConfig::method`]).
+    pub fn logging_level(&self, resource: &str, verb: Verb) -> LoggingLevel {
+        self.method(resource, verb).logging_level
     }
 }
 
@@ -141,11 +187,19 @@ pub enum LogDestination {
 }
 
 /// One `method_settings` entry. `None` resource or verb means `*`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MethodSetting {
     pub resource: Option<String>,
     pub verb: Option<Verb>,
     pub logging_level: Option<LoggingLevel>,
+    /// `throttling_rate_limit` and `throttling_burst_limit`, set together.
+    pub throttle: Option<Throttle>,
+    pub caching_enabled: Option<bool>,
+    pub cache_ttl: Option<Duration>,
+    /// Accepted as API Gateway does; cached responses are held in memory only.
+    pub cache_data_encrypted: Option<bool>,
+    pub require_authorization_for_cache_control: Option<bool>,
+    pub unauthorized_cache_control: Option<CacheControlStrategy>,
 }
 
 impl MethodSetting {

@@ -20,6 +20,7 @@ mod server;
 mod stage;
 mod storage;
 mod top_level;
+mod usage;
 
 use top_level::is_region;
 
@@ -49,6 +50,9 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "server",
     "apis",
     "iam",
+    "account_throttle",
+    "api_keys",
+    "usage_plans",
 ];
 
 pub fn load(path: &Path) -> Result<Config, Report> {
@@ -184,6 +188,9 @@ impl Loader {
         let server = self.server(&root);
         let iam = self.iam(root.get("iam"), &account_id);
         let apis = self.apis(&root, &region, &account_id);
+        let account_throttle = self.account_throttle(&root);
+        let api_keys = self.api_keys(&root);
+        let usage_plans = self.usage_plans(&root, &apis, &api_keys);
         Some(Config {
             file: self.file.clone(),
             region,
@@ -194,6 +201,9 @@ impl Loader {
             tls,
             server,
             apis,
+            account_throttle,
+            api_keys,
+            usage_plans,
             iam: iam?,
         })
     }

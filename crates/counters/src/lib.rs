@@ -15,6 +15,8 @@
     deny(clippy::expect_used, clippy::panic, clippy::indexing_slicing)
 )]
 
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
 pub mod math;
 mod memory;
 
@@ -22,7 +24,7 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
-pub use memory::MemoryCounters;
+pub use memory::{DEFAULT_MAX_KEYS, MemoryCounters};
 
 /// A token bucket, API Gateway's throttling: `burst` requests at once, refilled at
 /// `rate_per_sec` per second in steady state.

@@ -1,16 +1,32 @@
-//! The admin endpoint (loopback by default): Prometheus metrics and health checks.
+//! The admin endpoint (loopback by default): Prometheus metrics, health checks, and API
+//! Gateway's control plane for API keys, usage plans, usage and the stage cache.
 //!
 //! - `GET /metrics` — the Prometheus/OpenMetrics text exposition;
 //! - `GET /healthz` — 200 while the process serves (liveness);
-//! - `GET /readyz` — 200 when the configuration is loaded and storage answers, else 503.
+//! - `GET /readyz` — 200 when the configuration is loaded and storage answers, else 503;
+//! - everything else is the control plane ([`control`]): API Gateway's own REST shapes
+//!   (`/apikeys`, `/usageplans`, `/restapis/{id}/stages/{stage}/cache/data`), SigV4-signed for
+//!   the service `apigateway` and authorized by IAM, so that the AWS CLI works unmodified.
+//!
+//! The three probes stay unauthenticated: monitoring systems scrape them without credentials,
+//! and they reveal nothing a caller could change.
+
+mod auth;
+mod cache;
+mod control;
+mod keys;
+mod plans;
+mod usage;
 
 use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
+use hyper::body::Incoming;
 
 use crate::body::{Body, full};
+use crate::pipeline::ConnInfo;
 use crate::services::Services;
 
-pub async fn handle<B>(gw: &Services, req: Request<B>) -> Response<Body> {
+pub async fn handle(gw: &Services, conn: ConnInfo, req: Request<Incoming>) -> Response<Body> {
     let (status, content_type, body) = match (req.method(), req.uri().path()) {
         (&Method::GET, "/metrics") => (
             StatusCode::OK,
@@ -39,11 +55,7 @@ pub async fn handle<B>(gw: &Services, req: Request<B>) -> Response<Body> {
             "application/json",
             r#"{"message":"Method Not Allowed"}"#.to_string(),
         ),
-        _ => (
-            StatusCode::NOT_FOUND,
-            "application/json",
-            r#"{"message":"Not Found"}"#.to_string(),
-        ),
+        _ => return control::handle(gw, conn, req).await,
     };
     let mut response = Response::new(full(body));
     *response.status_mut() = status;

@@ -14,7 +14,7 @@ use http::request::Parts;
 use iam::{Directory, NamedPolicy, ParseOptions, Policy, PolicySet, Principal};
 use moka::sync::Cache;
 use sigv4::{ParsedAuth, Verifier};
-use store::{SessionStore, StoredSession, Stores};
+use store::{SessionStore, StoredSession};
 use subtle::ConstantTimeEq;
 
 /// Why authentication failed, before it is worded for a protocol.
@@ -132,7 +132,7 @@ pub(crate) struct Credentials {
 }
 
 impl Credentials {
-    pub(crate) fn new(directory: Arc<Directory>, stores: Stores) -> Credentials {
+    pub(crate) fn new(directory: Arc<Directory>, sessions: Arc<dyn SessionStore>) -> Credentials {
         let long_term = directory
             .access_keys()
             .map(|(id, entry)| {
@@ -149,7 +149,7 @@ impl Credentials {
             .collect();
         Credentials {
             directory,
-            sessions: stores.sessions,
+            sessions,
             cache: Cache::builder()
                 .max_capacity(SESSION_CACHE_ENTRIES)
                 .expire_after(SessionExpiry)

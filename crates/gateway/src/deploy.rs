@@ -16,6 +16,8 @@ use store::Stores;
 use telemetry::{AccessLog, Destination, Metrics, RouteMetrics, Sinks};
 
 use crate::auth::Credentials;
+use crate::cache::{CacheRegistry, StageCache};
+use crate::usage::KeyIndex;
 
 /// The configuration compiled for the request path: immutable, swapped whole on reload.
 pub struct Deployment {
@@ -29,9 +31,18 @@ pub struct Deployment {
     /// own cache of derived signing keys.
     pub(crate) verifier: sigv4::Verifier,
     pub(crate) sts_verifier: sigv4::Verifier,
+    /// SigV4 verification for the admin control plane (`apigateway`, see `admin/auth.rs`).
+    pub(crate) admin_verifier: sigv4::Verifier,
     pub(crate) anonymous: Arc<iam::Principal>,
     pub(crate) anonymous_context: Arc<iam::RequestContext>,
     pub(crate) shared_values: crate::auth::SharedValues,
+    /// The API keys and usage plans of the configuration file (the admin API's live in
+    /// `Services`).
+    pub keys: KeyIndex,
+    pub config_keys: Vec<config::ApiKeyConfig>,
+    pub config_plans: Vec<config::UsagePlanConfig>,
+    /// The account-level throttle: one bucket for every request to every API.
+    pub(crate) account_throttle: counters::BucketSpec,
 }
 
 /// One API with its route table and stages.
@@ -60,6 +71,11 @@ pub struct StageRuntime {
     pub methods: Vec<Vec<MethodRuntime>>,
     /// Metrics for requests that reached the stage but matched no resource or method.
     pub unmatched: RouteMetrics,
+    /// The stage's response cache, when `cache_cluster` is enabled.
+    pub cache: Option<Arc<StageCache>>,
+    /// `x-amzn-ErrorType`-free throttling counters per stage: throttled and quota-refused
+    /// requests, and cache hits and misses.
+    pub usage_metrics: telemetry::StageUsageMetrics,
     /// `auth_outcomes{outcome="allow",reason="allowed"}` per authorization type: counted on
     /// every authorized request, so resolved once.
     allowed: Allowed,
@@ -103,6 +119,21 @@ impl StageRuntime {
 pub struct MethodRuntime {
     pub metrics: RouteMetrics,
     pub logging: LoggingLevel,
+    /// `api/stage/VERB/resource`: names this method's counters.
+    pub counter_key: Arc<str>,
+    /// The stage's throttle for this method (its own `method_settings` entry, else `*/*`).
+    pub throttle: Option<counters::BucketSpec>,
+    /// Set when responses of this method are cached.
+    pub cache: Option<MethodCache>,
+}
+
+/// How one method uses the stage cache.
+pub struct MethodCache {
+    pub ttl: std::time::Duration,
+    /// The integration's `cacheNamespace`, else the resource path.
+    pub namespace: String,
+    pub require_authorization_for_cache_control: bool,
+    pub unauthorized_cache_control: config::CacheControlStrategy,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -135,12 +166,24 @@ impl Deployment {
         store: Stores,
         metrics: &Metrics,
         sinks: &mut Sinks,
+        caches: &CacheRegistry,
+        now: std::time::SystemTime,
     ) -> Result<Deployment, DeployError> {
         let mut apis = HashMap::new();
         for deployment in &config.apis {
-            let runtime = Arc::new(compile_api(config, deployment, metrics, sinks)?);
+            let runtime = Arc::new(compile_api(config, deployment, metrics, sinks, caches)?);
             apis.insert(deployment.id.clone(), runtime);
         }
+        let live: Vec<(String, String)> = apis
+            .values()
+            .flat_map(|a| {
+                a.stages
+                    .iter()
+                    .filter(|s| s.cache.is_some())
+                    .map(|s| (a.id.clone(), s.name.clone()))
+            })
+            .collect();
+        caches.retain(&live);
         let single = if apis.len() == 1 {
             apis.values().next().cloned()
         } else {
@@ -149,10 +192,11 @@ impl Deployment {
         Ok(Deployment {
             apis,
             single,
-            credentials: Credentials::new(config.iam.clone(), store),
+            credentials: Credentials::new(config.iam.clone(), store.sessions),
             verifier: sigv4::Verifier::new(config.region.clone(), "execute-api")
                 .allow_unsigned_payload(config.server.allow_unsigned_payload),
             sts_verifier: sigv4::Verifier::new(config.region.clone(), "sts"),
+            admin_verifier: sigv4::Verifier::new(config.region.clone(), "apigateway"),
             anonymous: Arc::new(iam::Principal::anonymous()),
             anonymous_context: Arc::new(iam::RequestContext::for_principal(
                 &iam::Principal::anonymous(),
@@ -160,6 +204,10 @@ impl Deployment {
             shared_values: crate::auth::SharedValues {
                 region: config.region.as_str().into(),
             },
+            keys: KeyIndex::from_config(config, now),
+            config_keys: config.api_keys.clone(),
+            config_plans: config.usage_plans.clone(),
+            account_throttle: crate::usage::index_bucket(config.account_throttle),
         })
     }
 
@@ -177,6 +225,7 @@ fn compile_api(
     deployment: &config::ApiDeployment,
     metrics: &Metrics,
     sinks: &mut Sinks,
+    caches: &CacheRegistry,
 ) -> Result<ApiRuntime, DeployError> {
     let api = deployment.api.clone();
     let mut router = Router::new();
@@ -216,14 +265,34 @@ fn compile_api(
                 resource
                     .methods
                     .iter()
-                    .map(|method| MethodRuntime {
-                        metrics: metrics.route(
-                            &deployment.id,
-                            &stage.name,
-                            method.verb.as_str(),
-                            &resource.path,
-                        ),
-                        logging: stage.logging_level(&resource.path, method.verb),
+                    .map(|method| {
+                        let settings = stage.method(&resource.path, method.verb);
+                        MethodRuntime {
+                            metrics: metrics.route(
+                                &deployment.id,
+                                &stage.name,
+                                method.verb.as_str(),
+                                &resource.path,
+                            ),
+                            logging: settings.logging_level,
+                            counter_key: format!(
+                                "{}/{}/{}{}",
+                                deployment.id, stage.name, method.verb, resource.path
+                            )
+                            .into(),
+                            throttle: settings.throttle.map(crate::usage::index_bucket),
+                            cache: settings.caching_enabled.then(|| MethodCache {
+                                ttl: settings.cache_ttl,
+                                namespace: method
+                                    .integration
+                                    .cache_namespace
+                                    .clone()
+                                    .unwrap_or_else(|| resource.path.clone()),
+                                require_authorization_for_cache_control: settings
+                                    .require_authorization_for_cache_control,
+                                unauthorized_cache_control: settings.unauthorized_cache_control,
+                            }),
+                        }
                     })
                     .collect()
             })
@@ -235,6 +304,10 @@ fn compile_api(
             access_log,
             methods,
             unmatched: metrics.route(&deployment.id, &stage.name, "", ""),
+            cache: stage
+                .cache_cluster
+                .map(|c| caches.stage(&deployment.id, &stage.name, c.size_mb)),
+            usage_metrics: metrics.stage_usage(&deployment.id, &stage.name),
             allowed: Allowed::new(metrics, &deployment.id, &stage.name),
         });
     }

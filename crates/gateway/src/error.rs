@@ -49,6 +49,16 @@ pub enum ErrorKind {
     RequestTimeout,
     /// The gateway itself failed (storage unreachable, randomness unavailable).
     Internal,
+    /// A method that requires an API key got none, an unknown or disabled one, or one whose
+    /// usage plans do not cover the stage.
+    InvalidApiKey,
+    /// A token bucket (account, stage, method, usage plan) is empty.
+    Throttled,
+    /// The API key's usage-plan quota for the period is used up.
+    QuotaExceeded,
+    /// `Cache-Control: max-age=0` from a caller not allowed `execute-api:InvalidateCache`, with
+    /// the `FAIL_WITH_403` strategy.
+    CacheInvalidationDenied,
 }
 
 /// How an error kind is answered, as API Gateway documents it.
@@ -239,6 +249,42 @@ impl ErrorKind {
                 blame: Blame::Internal,
                 label: "internal_error",
             },
+            K::InvalidApiKey => Spec {
+                response_type: Some(T::InvalidApiKey),
+                status: 403,
+                error_type: "ForbiddenException",
+                body_key: "message",
+                default_message: "Forbidden",
+                blame: Blame::Client,
+                label: "invalid_api_key",
+            },
+            K::Throttled => Spec {
+                response_type: Some(T::Throttled),
+                status: 429,
+                error_type: "TooManyRequestsException",
+                body_key: "message",
+                default_message: "Too Many Requests",
+                blame: Blame::Client,
+                label: "throttled",
+            },
+            K::QuotaExceeded => Spec {
+                response_type: Some(T::QuotaExceeded),
+                status: 429,
+                error_type: "LimitExceededException",
+                body_key: "message",
+                default_message: "Limit Exceeded",
+                blame: Blame::Client,
+                label: "quota_exceeded",
+            },
+            K::CacheInvalidationDenied => Spec {
+                response_type: Some(T::Default4xx),
+                status: 403,
+                error_type: "AccessDeniedException",
+                body_key: "message",
+                default_message: "User is not authorized to invalidate the cache of this resource",
+                blame: Blame::Client,
+                label: "cache_invalidation_denied",
+            },
         }
     }
 }
@@ -307,7 +353,7 @@ impl std::error::Error for GatewayError {}
 mod tests {
     use super::*;
 
-    const ALL: [ErrorKind; 19] = [
+    const ALL: [ErrorKind; 23] = [
         ErrorKind::Forbidden,
         ErrorKind::MissingAuthenticationToken,
         ErrorKind::IncompleteSignature,
@@ -327,6 +373,10 @@ mod tests {
         ErrorKind::InvalidPath,
         ErrorKind::RequestTimeout,
         ErrorKind::Internal,
+        ErrorKind::InvalidApiKey,
+        ErrorKind::Throttled,
+        ErrorKind::QuotaExceeded,
+        ErrorKind::CacheInvalidationDenied,
     ];
 
     #[test]

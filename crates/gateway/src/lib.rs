@@ -15,6 +15,7 @@ pub mod admin;
 mod auth;
 pub mod aws;
 mod body;
+pub mod cache;
 mod client;
 pub mod clock;
 mod deploy;
@@ -24,6 +25,7 @@ mod responses;
 pub mod server;
 mod services;
 pub mod tls;
+pub mod usage;
 
 pub use body::{Body, BoxError, MAX_PAYLOAD};
 pub use deploy::{ApiRuntime, DeployError, Deployment};

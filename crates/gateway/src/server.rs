@@ -122,7 +122,7 @@ impl Handler {
     async fn handle(self, conn: ConnInfo, req: Request<Incoming>) -> Response<Body> {
         match self {
             Handler::Edge(svc) => aws::handle(svc, conn, req).await,
-            Handler::Admin(svc) => admin::handle(&svc, req).await,
+            Handler::Admin(svc) => admin::handle(&svc, conn, req).await,
         }
     }
 }

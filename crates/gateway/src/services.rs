@@ -18,9 +18,14 @@ use config::{Config, ServerSettings, Storage, TlsFiles};
 use store::Stores;
 use telemetry::{Metrics, Sinks};
 
+use counters::{Counters, MemoryCounters};
+use store::StoreError;
+
+use crate::cache::CacheRegistry;
 use crate::client::Upstream;
 use crate::clock::Clock;
 use crate::deploy::{DeployError, Deployment};
+use crate::usage::{self, KeyIndex, UsageRecorder};
 
 pub struct Services {
     deployment: ArcSwap<Deployment>,
@@ -36,6 +41,14 @@ pub struct Services {
     sinks: Mutex<Option<Sinks>>,
     /// What the process was started with and a reload cannot change.
     fixed: Fixed,
+    /// Token buckets and quotas (in memory on one node).
+    pub(crate) counters: Arc<dyn Counters>,
+    /// The API keys and usage plans the admin API stored, indexed (see [`crate::usage`]).
+    stored_keys: ArcSwap<KeyIndex>,
+    /// Requests counted per key and day, written to storage in batches.
+    pub(crate) usage_recorder: UsageRecorder,
+    /// The stage response caches, kept across deployments.
+    pub(crate) caches: CacheRegistry,
 }
 
 /// The settings bound at startup: sockets, storage, TLS and connection handling.
@@ -105,7 +118,15 @@ impl Services {
         clock: Arc<dyn Clock>,
         mut sinks: Sinks,
     ) -> Result<Services, DeployError> {
-        let deployment = Deployment::compile(config, store.clone(), &metrics, &mut sinks)?;
+        let caches = CacheRegistry::default();
+        let deployment = Deployment::compile(
+            config,
+            store.clone(),
+            &metrics,
+            &mut sinks,
+            &caches,
+            clock.now(),
+        )?;
         Ok(Services {
             deployment: ArcSwap::from_pointee(deployment),
             metrics,
@@ -116,6 +137,10 @@ impl Services {
             body_read_timeout: config.server.body_read_timeout,
             sinks: Mutex::new(Some(sinks)),
             fixed: Fixed::of(config),
+            counters: Arc::new(MemoryCounters::new(counters::DEFAULT_MAX_KEYS)),
+            stored_keys: ArcSwap::from_pointee(KeyIndex::default()),
+            usage_recorder: UsageRecorder::default(),
+            caches,
         })
     }
 
@@ -135,7 +160,14 @@ impl Services {
         // held leaves the registry as consistent as any map insert does.)
         let mut sinks = self.sinks.lock().unwrap_or_else(|e| e.into_inner());
         let sinks = sinks.as_mut().ok_or(ReloadError::ShuttingDown)?;
-        let next = Deployment::compile(config, self.store.clone(), &self.metrics, sinks)?;
+        let next = Deployment::compile(
+            config,
+            self.store.clone(),
+            &self.metrics,
+            sinks,
+            &self.caches,
+            self.clock.now(),
+        )?;
         self.deployment.store(Arc::new(next));
         Ok(())
     }
@@ -166,5 +198,87 @@ impl Services {
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
+    }
+
+    /// The index of the keys and plans the admin API stored.
+    pub fn stored_keys(&self) -> Arc<KeyIndex> {
+        self.stored_keys.load_full()
+    }
+
+    /// Rebuilds the stored-key index from storage: at startup, and after the admin API changed
+    /// a key or a plan. Requests see the change as soon as this returns.
+    pub async fn refresh_usage(&self) -> Result<(), StoreError> {
+        let keys = self.store.usage.api_keys().await?;
+        let plans = self.store.usage.usage_plans().await?;
+        self.stored_keys
+            .store(Arc::new(KeyIndex::from_stored(&keys, &plans)));
+        Ok(())
+    }
+
+    /// Writes the usage counted since the last flush to storage.
+    pub async fn flush_usage(&self) -> Result<usize, StoreError> {
+        self.usage_recorder.flush(&*self.store.usage).await
+    }
+
+    /// Sets each quota's count for the current period from the usage storage recorded, so that a
+    /// restart does not hand every key a fresh quota. Run once, at startup, after
+    /// [`Services::refresh_usage`].
+    pub async fn restore_quotas(&self) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        let deployment = self.deployment();
+        let stored = self.stored_keys();
+        for plan in deployment.keys.plans().iter().chain(stored.plans()) {
+            let Some(quota) = plan.quota else { continue };
+            let (start, end) = counters::math::quota::bounds(quota.period, now);
+            let (from, to) = (
+                usage::utc_day_of_unix(start),
+                usage::utc_day_of_unix(end - 1),
+            );
+            for count in self.store.usage.usage(&plan.id, None, &from, &to).await? {
+                let key = usage::quota_key(&plan.id, &count.key_id);
+                // Best effort: a count larger than the limit leaves the quota exhausted.
+                let _ = self
+                    .counters
+                    .quota_add(&key, quota, count.count.min(quota.limit), now)
+                    .await;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes counted usage every `every` until `shutdown` completes, then once more. A failed
+    /// write keeps the counts for the next one.
+    pub async fn write_usage_every(
+        self: Arc<Self>,
+        every: Duration,
+        shutdown: impl std::future::Future<Output = ()> + Send,
+    ) {
+        let mut ticks = tokio::time::interval(every.max(Duration::from_millis(1)));
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tokio::pin!(shutdown);
+        loop {
+            let stopping = tokio::select! {
+                biased;
+                () = &mut shutdown => true,
+                _ = ticks.tick() => false,
+            };
+            if let Err(e) = self.flush_usage().await {
+                tracing::warn!("writing API key usage failed (kept for the next write): {e}");
+            }
+            if stopping {
+                return;
+            }
+        }
+    }
+
+    /// Drops every cached response of a stage; `false` when the stage has no cache.
+    pub fn flush_stage_cache(&self, api: &str, stage: &str) -> bool {
+        match self.caches.get(api, stage) {
+            Some(cache) => {
+                cache.flush();
+                true
+            }
+            None => false,
+        }
     }
 }

@@ -44,6 +44,10 @@ pub struct Running {
     /// Dropping the sender (with `Running`) stops the purge task too.
     stop_purge: Option<oneshot::Sender<()>>,
     purge: Option<JoinHandle<()>>,
+    /// The usage writer (API key usage per day), stopped the same way; its last flush runs
+    /// after the last request.
+    stop_usage: Option<oneshot::Sender<()>>,
+    usage: Option<JoinHandle<()>>,
 }
 
 impl Running {
@@ -61,6 +65,12 @@ impl Running {
         if let Some(purge) = self.purge.take() {
             // A purge in progress finishes first; it is one indexed DELETE.
             let _ = purge.await;
+        }
+        if let Some(stop) = self.stop_usage.take() {
+            let _ = stop.send(());
+        }
+        if let Some(usage) = self.usage.take() {
+            let _ = usage.await;
         }
         let flusher = self.services.close_access_logs();
         // The writers end when the last logger is gone: let go of the deployment holding them.
@@ -109,6 +119,9 @@ pub async fn open_store(storage: &Storage) -> anyhow::Result<Stores> {
 /// expire whatever storage holds; this only bounds how long they take up room.
 const PURGE_SESSIONS_EVERY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
+/// How often counted API key usage is written to storage: what a crash can lose, at most.
+const WRITE_USAGE_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Starts deleting expired sessions in the background, on the pipeline's clock, until `stop`
 /// fires or is dropped.
 fn spawn_session_purge(
@@ -136,6 +149,14 @@ pub async fn start(config: Config, options: StartOptions) -> anyhow::Result<Runn
         gateway::Services::new(&config, store.clone(), metrics, clock.clone(), sinks)
             .context("deploying the configuration")?,
     );
+    services
+        .refresh_usage()
+        .await
+        .context("reading the stored API keys and usage plans")?;
+    services
+        .restore_quotas()
+        .await
+        .context("reading the recorded API key usage")?;
 
     let mut dev_certificate = None;
     let acceptor = match (&config.tls, options.dev_tls) {
@@ -170,6 +191,14 @@ pub async fn start(config: Config, options: StartOptions) -> anyhow::Result<Runn
     ));
     let (stop_purge, purge_stopped) = oneshot::channel::<()>();
     let purge = spawn_session_purge(&store, clock, purge_stopped);
+    let (stop_usage, usage_stopped) = oneshot::channel::<()>();
+    let usage = tokio::spawn(
+        services
+            .clone()
+            .write_usage_every(WRITE_USAGE_EVERY, async move {
+                let _ = usage_stopped.await;
+            }),
+    );
     tracing::info!(storage = %store.health.describe(), "serving {} API(s)", config.apis.len());
     for api in &config.apis {
         for stage in &api.stages {
@@ -192,6 +221,8 @@ pub async fn start(config: Config, options: StartOptions) -> anyhow::Result<Runn
         services,
         stop_purge: Some(stop_purge),
         purge: Some(purge),
+        stop_usage: Some(stop_usage),
+        usage: Some(usage),
     })
 }
 

@@ -1,4 +1,7 @@
-//! `portcullis`: serve, validate.
+//! `portcullis`: serve, validate, policy simulate, and the admin API client (`apikeys`,
+//! `usageplans`, `cache`).
+
+mod admin_client;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -51,6 +54,121 @@ enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// API keys, through the admin API (signed with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
+    Apikeys {
+        #[command(flatten)]
+        admin: AdminArgs,
+        #[command(subcommand)]
+        command: ApiKeysCommand,
+    },
+    /// Usage plans, their keys and their usage, through the admin API.
+    Usageplans {
+        #[command(flatten)]
+        admin: AdminArgs,
+        #[command(subcommand)]
+        command: UsagePlansCommand,
+    },
+    /// Stage response caches, through the admin API.
+    Cache {
+        #[command(flatten)]
+        admin: AdminArgs,
+        #[command(subcommand)]
+        command: CacheCommand,
+    },
+}
+
+/// Where the admin API is and how requests to it are signed.
+#[derive(clap::Args)]
+struct AdminArgs {
+    /// The admin endpoint.
+    #[arg(
+        long,
+        env = "PORTCULLIS_ADMIN_URL",
+        default_value = "http://127.0.0.1:8081",
+        global = true
+    )]
+    admin_url: String,
+    /// The region requests are signed for (the configuration's `region`).
+    #[arg(long, default_value = "us-east-1", global = true)]
+    region: String,
+}
+
+#[derive(Subcommand)]
+enum ApiKeysCommand {
+    /// List every key (without values).
+    List,
+    /// Create a key; its value is printed this once.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// The key's value (20 to 128 printable characters); generated when absent.
+        #[arg(long)]
+        value: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        /// Create the key disabled.
+        #[arg(long)]
+        disabled: bool,
+    },
+    /// Show one key.
+    Get {
+        id: String,
+        /// Include the key's value.
+        #[arg(long)]
+        show_value: bool,
+    },
+    Enable {
+        id: String,
+    },
+    Disable {
+        id: String,
+    },
+    Delete {
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UsagePlansCommand {
+    List,
+    Get {
+        id: String,
+    },
+    /// Create a plan from API Gateway's UsagePlan JSON (name, apiStages, throttle, quota).
+    Create {
+        #[arg(long)]
+        file: PathBuf,
+    },
+    Delete {
+        id: String,
+    },
+    /// Add an API key to a plan.
+    AddKey {
+        plan: String,
+        key: String,
+    },
+    RemoveKey {
+        plan: String,
+        key: String,
+    },
+    /// Requests per key and day, with the quota remaining.
+    Usage {
+        plan: String,
+        #[arg(long)]
+        key: Option<String>,
+        /// First day, YYYY-MM-DD (UTC).
+        #[arg(long)]
+        from: String,
+        /// Last day, YYYY-MM-DD (UTC).
+        #[arg(long)]
+        to: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum CacheCommand {
+    /// Drop every cached response of a stage.
+    Flush { api: String, stage: String },
 }
 
 #[derive(Subcommand)]
@@ -107,6 +225,25 @@ fn main() -> ExitCode {
             };
             simulate(&config, &simulation)
         }
+        Command::Apikeys { admin, command } => {
+            admin_command(&admin, |c| Box::pin(apikeys(c, command)))
+        }
+        Command::Usageplans { admin, command } => {
+            admin_command(&admin, |c| Box::pin(usageplans(c, command)))
+        }
+        Command::Cache {
+            admin,
+            command: CacheCommand::Flush { api, stage },
+        } => admin_command(&admin, |c| {
+            Box::pin(async move {
+                let path = format!(
+                    "/restapis/{}/stages/{}/cache/data",
+                    admin_client::escape(&api),
+                    admin_client::escape(&stage)
+                );
+                c.call(http::Method::DELETE, &path, None).await
+            })
+        }),
         Command::Serve {
             config,
             listen,
@@ -274,6 +411,147 @@ fn reload_now(
             eprintln!(
                 "reload refused: the configuration has problems; still serving the previous configuration"
             );
+        }
+    }
+}
+
+type AdminFuture<'a> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = anyhow::Result<Option<serde_json::Value>>> + 'a>,
+>;
+
+/// Runs one admin API call and prints its JSON answer; errors go to stderr with status 1.
+fn admin_command(
+    args: &AdminArgs,
+    run: impl for<'a> FnOnce(&'a admin_client::AdminClient) -> AdminFuture<'a>,
+) -> ExitCode {
+    let outcome = (|| -> anyhow::Result<Option<serde_json::Value>> {
+        let client = admin_client::AdminClient::from_env(&args.admin_url, &args.region)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting the async runtime")?;
+        runtime.block_on(run(&client))
+    })();
+    match outcome {
+        Ok(answer) => {
+            if let Some(answer) = answer {
+                match serde_json::to_string_pretty(&answer) {
+                    Ok(text) => println!("{text}"),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn enabled_patch(enabled: bool) -> serde_json::Value {
+    serde_json::json!({"patchOperations": [
+        {"op": "replace", "path": "/enabled", "value": enabled.to_string()}
+    ]})
+}
+
+async fn apikeys(
+    c: &admin_client::AdminClient,
+    command: ApiKeysCommand,
+) -> anyhow::Result<Option<serde_json::Value>> {
+    use admin_client::escape;
+    use http::Method;
+    match command {
+        ApiKeysCommand::List => c.list_all("/apikeys", &[]).await.map(Some),
+        ApiKeysCommand::Create {
+            name,
+            value,
+            description,
+            disabled,
+        } => {
+            let mut body = serde_json::json!({"name": name, "enabled": !disabled});
+            if let Some(map) = body.as_object_mut() {
+                if let Some(v) = value {
+                    map.insert("value".into(), v.into());
+                }
+                if let Some(d) = description {
+                    map.insert("description".into(), d.into());
+                }
+            }
+            c.call(Method::POST, "/apikeys", Some(&body)).await
+        }
+        ApiKeysCommand::Get { id, show_value } => {
+            let path = admin_client::with_query(
+                &format!("/apikeys/{}", escape(&id)),
+                &[("includeValue", if show_value { "true" } else { "false" })],
+            );
+            c.call(Method::GET, &path, None).await
+        }
+        ApiKeysCommand::Enable { id } => {
+            let path = format!("/apikeys/{}", escape(&id));
+            c.call(Method::PATCH, &path, Some(&enabled_patch(true)))
+                .await
+        }
+        ApiKeysCommand::Disable { id } => {
+            let path = format!("/apikeys/{}", escape(&id));
+            c.call(Method::PATCH, &path, Some(&enabled_patch(false)))
+                .await
+        }
+        ApiKeysCommand::Delete { id } => {
+            let path = format!("/apikeys/{}", escape(&id));
+            c.call(Method::DELETE, &path, None).await
+        }
+    }
+}
+
+async fn usageplans(
+    c: &admin_client::AdminClient,
+    command: UsagePlansCommand,
+) -> anyhow::Result<Option<serde_json::Value>> {
+    use admin_client::escape;
+    use http::Method;
+    match command {
+        UsagePlansCommand::List => c.list_all("/usageplans", &[]).await.map(Some),
+        UsagePlansCommand::Get { id } => {
+            let path = format!("/usageplans/{}", escape(&id));
+            c.call(Method::GET, &path, None).await
+        }
+        UsagePlansCommand::Create { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let plan: serde_json::Value = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not JSON", file.display()))?;
+            c.call(Method::POST, "/usageplans", Some(&plan)).await
+        }
+        UsagePlansCommand::Delete { id } => {
+            let path = format!("/usageplans/{}", escape(&id));
+            c.call(Method::DELETE, &path, None).await
+        }
+        UsagePlansCommand::AddKey { plan, key } => {
+            let path = format!("/usageplans/{}/keys", escape(&plan));
+            let body = serde_json::json!({"keyId": key, "keyType": "API_KEY"});
+            c.call(Method::POST, &path, Some(&body)).await
+        }
+        UsagePlansCommand::RemoveKey { plan, key } => {
+            let path = format!("/usageplans/{}/keys/{}", escape(&plan), escape(&key));
+            c.call(Method::DELETE, &path, None).await
+        }
+        UsagePlansCommand::Usage {
+            plan,
+            key,
+            from,
+            to,
+        } => {
+            let mut query = vec![("startDate", from.as_str()), ("endDate", to.as_str())];
+            if let Some(k) = &key {
+                query.push(("keyId", k.as_str()));
+            }
+            let path =
+                admin_client::with_query(&format!("/usageplans/{}/usage", escape(&plan)), &query);
+            c.call(Method::GET, &path, None).await
         }
     }
 }

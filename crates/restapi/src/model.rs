@@ -23,6 +23,27 @@ pub struct Api {
     /// needs the API's ARN to expand the `execute-api:/` shorthand.
     pub policy: Option<serde_json::Value>,
     pub binary_media_types: Vec<String>,
+    /// `x-amazon-apigateway-api-key-source`: where methods that require an API key find it.
+    pub api_key_source: ApiKeySource,
+}
+
+/// Where API Gateway reads the API key of a method that requires one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ApiKeySource {
+    /// The `x-api-key` request header (API Gateway's default).
+    #[default]
+    Header,
+    /// The `usageIdentifierKey` a Lambda authorizer returns.
+    Authorizer,
+}
+
+impl ApiKeySource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiKeySource::Header => "HEADER",
+            ApiKeySource::Authorizer => "AUTHORIZER",
+        }
+    }
 }
 
 /// A resource: a path like `/pets/{petId}` and its methods.
@@ -127,6 +148,9 @@ pub struct Method {
     /// How callers authenticate: `x-amazon-apigateway-auth`, else the operation's (or the
     /// document's) `security`.
     pub authorizer: Authorizer,
+    /// The method requires an API key (a `security` requirement naming an `x-api-key` scheme, or
+    /// `x-amazon-apigateway-api-key-required: true`).
+    pub api_key_required: bool,
     /// Method request parameters declared in the document (`method.request.*`).
     pub parameters: Vec<MethodParameter>,
     pub integration: Integration,
@@ -164,6 +188,20 @@ pub struct Integration {
     pub insecure_skip_verification: bool,
     /// Integration responses (non-proxy integrations), in document order with `default` last.
     pub responses: Vec<IntegrationResponse>,
+    /// `cacheKeyParameters`: the request parameters that, with the method and resource, key the
+    /// stage's response cache.
+    pub cache_key_parameters: Vec<CacheKeyParameter>,
+    /// `cacheNamespace`: methods sharing one share cached responses; by default each resource
+    /// has its own.
+    pub cache_namespace: Option<String>,
+}
+
+/// One `cacheKeyParameters` entry, `method.request.{path|querystring|header}.NAME`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CacheKeyParameter {
+    pub location: ParamLocation,
+    /// As written; headers compare case-insensitively.
+    pub name: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

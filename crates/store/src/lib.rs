@@ -30,12 +30,14 @@ mod health;
 pub mod purge;
 mod session;
 mod sqlite;
+mod usage;
 
 use std::sync::Arc;
 
 pub use health::Health;
 pub use session::{SessionCredentials, SessionStore, StoredSession, session_token_sha256};
 pub use sqlite::SqliteStore;
+pub use usage::{StoredApiKey, StoredUsagePlan, UsageCount, UsageError, UsageStore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -63,6 +65,8 @@ impl From<sqlx::Error> for StoreError {
 pub struct Stores {
     /// Temporary credentials issued by STS.
     pub sessions: Arc<dyn SessionStore>,
+    /// API keys and usage plans created through the admin API, and recorded usage.
+    pub usage: Arc<dyn UsageStore>,
     /// Reachability, for `/readyz` and the startup log.
     pub health: Arc<dyn Health>,
 }

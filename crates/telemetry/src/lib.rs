@@ -18,6 +18,6 @@ pub mod metrics;
 pub mod trace;
 
 pub use access_log::{AccessLog, Destination, Sinks};
-pub use metrics::{AccessLogDrops, Metrics, RouteMetrics};
+pub use metrics::{AccessLogDrops, Metrics, RouteMetrics, StageUsageMetrics};
 pub use prometheus_client::metrics::counter::Counter;
 pub use trace::TraceContext;

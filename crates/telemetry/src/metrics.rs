@@ -55,6 +55,22 @@ struct DestinationLabels {
     destination: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CacheLabels {
+    api: String,
+    stage: String,
+    result: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct UsageLabels {
+    api: String,
+    stage: String,
+    /// The API key's id (never its value); empty for limits that are not a key's.
+    key: String,
+    reason: &'static str,
+}
+
 type HistogramFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
 
 const STATUS_CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
@@ -74,6 +90,33 @@ pub struct Metrics {
     unrouted: Family<UnroutedLabels, Counter>,
     disconnects: Family<DisconnectLabels, Counter>,
     access_log_dropped: AccessLogDrops,
+    cache: Family<CacheLabels, Counter>,
+    usage: Family<UsageLabels, Counter>,
+}
+
+/// One stage's cache and usage-limit counters: cache hits and misses resolved once, refusals
+/// (`throttled`, `quota_exceeded`, `invalid_api_key`) by key when they happen (refusals are the
+/// rare path; keys are bounded by the configured ones).
+#[derive(Clone, Debug)]
+pub struct StageUsageMetrics {
+    pub cache_hits: Counter,
+    pub cache_misses: Counter,
+    usage: Family<UsageLabels, Counter>,
+    api: String,
+    stage: String,
+}
+
+impl StageUsageMetrics {
+    pub fn refused(&self, key: &str, reason: &'static str) {
+        self.usage
+            .get_or_create(&UsageLabels {
+                api: self.api.clone(),
+                stage: self.stage.clone(),
+                key: key.to_string(),
+                reason,
+            })
+            .inc();
+    }
 }
 
 /// Access-log lines dropped because their destination's writer fell a whole queue behind, per
@@ -108,6 +151,18 @@ impl Metrics {
         let unrouted = Family::<UnroutedLabels, Counter>::default();
         let disconnects = Family::<DisconnectLabels, Counter>::default();
         let access_log_dropped = AccessLogDrops::default();
+        let cache = Family::<CacheLabels, Counter>::default();
+        let usage = Family::<UsageLabels, Counter>::default();
+        registry.register(
+            "cache_lookups",
+            "Stage response cache lookups by api, stage and result (hit or miss)",
+            cache.clone(),
+        );
+        registry.register(
+            "usage_refusals",
+            "Requests refused by an API key, throttle or quota check, by api, stage, key id and reason",
+            usage.clone(),
+        );
         registry.register(
             "requests",
             "API requests by api, stage, method, resource and status class",
@@ -152,6 +207,28 @@ impl Metrics {
             unrouted,
             disconnects,
             access_log_dropped,
+            cache,
+            usage,
+        }
+    }
+
+    /// The cache and usage-limit counters of one stage, resolved at deploy time.
+    pub fn stage_usage(&self, api: &str, stage: &str) -> StageUsageMetrics {
+        let cache = |result| {
+            self.cache
+                .get_or_create(&CacheLabels {
+                    api: api.to_string(),
+                    stage: stage.to_string(),
+                    result,
+                })
+                .clone()
+        };
+        StageUsageMetrics {
+            cache_hits: cache("hit"),
+            cache_misses: cache("miss"),
+            usage: self.usage.clone(),
+            api: api.to_string(),
+            stage: stage.to_string(),
         }
     }
 

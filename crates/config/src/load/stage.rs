@@ -1,6 +1,7 @@
 //! Stage settings: variables, the access log and method settings.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use restapi::{Template, UriPart, Verb};
 use serde_json::Value;
@@ -8,9 +9,13 @@ use serde_json::Value;
 use super::Loader;
 use crate::file::{MethodSettingEntry, StageEntry};
 use crate::{
-    AccessLogConfig, DEFAULT_ACCESS_LOG_FORMAT, LogDestination, LoggingLevel, MethodSetting,
-    StageConfig,
+    AccessLogConfig, CacheCluster, CacheControlStrategy, DEFAULT_ACCESS_LOG_FORMAT, LogDestination,
+    MAX_CACHE_TTL_SECONDS, MethodSetting, StageConfig,
 };
+
+/// The cache capacity when `cache_cluster` names none (API Gateway's smallest cluster is 0.5 GB;
+/// a local gateway rarely needs that much).
+const DEFAULT_CACHE_SIZE_MB: u64 = 128;
 
 impl Loader {
     pub(super) fn stage(
@@ -39,21 +44,49 @@ impl Loader {
         let access_log = entry
             .access_log
             .and_then(|log| self.access_log(log, &format!("{pointer}/access_log")));
+        let cache_cluster = entry.cache_cluster.as_ref().and_then(|c| {
+            c.enabled.then(|| CacheCluster {
+                size_mb: c.size_mb.unwrap_or(DEFAULT_CACHE_SIZE_MB),
+            })
+        });
+        if cache_cluster.is_some_and(|c| c.size_mb == 0) {
+            self.error(
+                &format!("{pointer}/cache_cluster/size_mb"),
+                "a cache cluster needs a size of at least 1 MB",
+            );
+        }
         let mut method_settings = Vec::new();
         for (key, setting) in &entry.method_settings {
             let p = format!("{pointer}/method_settings/{}", restapi::import::escape(key));
             let Some(setting): Option<MethodSettingEntry> = self.typed(setting, &p) else {
                 continue;
             };
-            if let Some(s) = self.method_setting(key, setting.logging_level, api, &p) {
+            if cache_cluster.is_none() && setting.caching_enabled == Some(true) {
+                self.error(
+                    &format!("{p}/caching_enabled"),
+                    "caching is enabled for this method but the stage has no cache: add cache_cluster: {enabled: true} to the stage",
+                );
+            }
+            if let Some(s) = self.method_setting(key, setting, api, &p) {
                 method_settings.push(s);
             }
         }
+        let unauthorized_cache_control = entry
+            .unauthorized_cache_control_header_strategy
+            .as_deref()
+            .and_then(|s| {
+                self.cache_control_strategy(
+                    s,
+                    &format!("{pointer}/unauthorized_cache_control_header_strategy"),
+                )
+            });
         Some(StageConfig {
             name: name.to_string(),
             variables: entry.variables,
             access_log,
             method_settings,
+            cache_cluster,
+            unauthorized_cache_control,
         })
     }
 
@@ -74,9 +107,13 @@ impl Loader {
                 "variables" => entry.variables = self.typed(v, &p).unwrap_or_default(),
                 "access_log" => entry.access_log = self.typed(v, &p),
                 "method_settings" => entry.method_settings = self.typed(v, &p).unwrap_or_default(),
+                "cache_cluster" => entry.cache_cluster = self.typed(v, &p),
+                "unauthorized_cache_control_header_strategy" => {
+                    entry.unauthorized_cache_control_header_strategy = self.typed(v, &p);
+                }
                 other => self.error(
                     &p,
-                    format!("unknown stage setting {other:?}; known settings are variables, access_log, method_settings"),
+                    format!("unknown stage setting {other:?}; known settings are variables, access_log, method_settings, cache_cluster, unauthorized_cache_control_header_strategy"),
                 ),
             }
         }
@@ -152,10 +189,21 @@ impl Loader {
         }
     }
 
+    fn cache_control_strategy(&mut self, s: &str, pointer: &str) -> Option<CacheControlStrategy> {
+        let parsed = CacheControlStrategy::parse(s);
+        if parsed.is_none() {
+            self.error(
+                pointer,
+                format!("{s:?} is not a strategy: use FAIL_WITH_403, SUCCEED_WITH_RESPONSE_HEADER or SUCCEED_WITHOUT_RESPONSE_HEADER"),
+            );
+        }
+        parsed
+    }
+
     fn method_setting(
         &mut self,
         key: &str,
-        logging_level: Option<LoggingLevel>,
+        entry: MethodSettingEntry,
         api: Option<&restapi::Api>,
         pointer: &str,
     ) -> Option<MethodSetting> {
@@ -198,10 +246,46 @@ impl Loader {
                 }
             }
         }
+        let throttle = match (entry.throttling_rate_limit, entry.throttling_burst_limit) {
+            (None, None) => None,
+            (Some(rate), Some(burst)) => self.throttle(rate, burst, pointer),
+            _ => {
+                self.error(
+                    pointer,
+                    "set throttling_rate_limit and throttling_burst_limit together",
+                );
+                None
+            }
+        };
+        let cache_ttl = entry.cache_ttl_in_seconds.and_then(|ttl| {
+            if ttl > MAX_CACHE_TTL_SECONDS {
+                self.error(
+                    &format!("{pointer}/cache_ttl_in_seconds"),
+                    format!("the cache TTL is at most {MAX_CACHE_TTL_SECONDS} seconds, got {ttl}"),
+                );
+                return None;
+            }
+            Some(Duration::from_secs(ttl))
+        });
+        let unauthorized_cache_control = entry
+            .unauthorized_cache_control_header_strategy
+            .as_deref()
+            .and_then(|s| {
+                self.cache_control_strategy(
+                    s,
+                    &format!("{pointer}/unauthorized_cache_control_header_strategy"),
+                )
+            });
         Some(MethodSetting {
             resource,
             verb,
-            logging_level,
+            logging_level: entry.logging_level,
+            throttle,
+            caching_enabled: entry.caching_enabled,
+            cache_ttl,
+            cache_data_encrypted: entry.cache_data_encrypted,
+            require_authorization_for_cache_control: entry.require_authorization_for_cache_control,
+            unauthorized_cache_control,
         })
     }
 }

@@ -395,3 +395,100 @@ fn resource_policies_are_compiled_with_the_api_arn() {
     );
     assert!(d.message.contains("Principal"), "{d}");
 }
+
+/// The API keys issue's configuration, verbatim (the stage part uncommented): it must load as
+/// written.
+const USAGE_CONFIG: &str = r#"account_id: "123456789012"
+account_throttle: {rate_limit: 10000, burst_limit: 5000}
+api_keys:
+  - {id: key1, name: partner-a, value: "pa-0123456789abcdefghij", enabled: true}
+usage_plans:
+  - name: Basic
+    api_stages:
+      - {api: petstore01, stage: prod, throttle: {"/pets/GET": {rate_limit: 5, burst_limit: 5}}}
+    throttle: {rate_limit: 10, burst_limit: 20}
+    quota: {limit: 1000, period: DAY, offset: 0}
+    keys: [key1]
+apis:
+  - id: petstore01
+    openapi: petstore.openapi.yaml
+    stages:
+      prod:
+        variables: {backend: "http://127.0.0.1:9000"}
+        cache_cluster: {enabled: true, size_mb: 64}
+        method_settings:
+          "*/*": {throttling_rate_limit: 100, throttling_burst_limit: 200, caching_enabled: false, cache_ttl_in_seconds: 300}
+          "/pets/GET": {caching_enabled: true, cache_ttl_in_seconds: 60}
+        unauthorized_cache_control_header_strategy: FAIL_WITH_403
+"#;
+
+#[test]
+fn the_usage_plan_config_loads_as_written() {
+    let (_dir, path) = setup(USAGE_CONFIG);
+    let config = load(&path).unwrap_or_else(|r| panic!("{r}"));
+    assert_eq!(config.account_throttle.burst_limit, 5000);
+    assert_eq!(config.api_keys.len(), 1);
+    assert_eq!(config.api_keys[0].value.expose(), "pa-0123456789abcdefghij");
+    assert!(!format!("{:?}", config.api_keys).contains("pa-0123"));
+    let plan = &config.usage_plans[0];
+    assert_eq!(plan.id, "Basic");
+    assert_eq!(plan.quota.unwrap().period, crate::QuotaPeriod::Day);
+    assert_eq!(
+        plan.api_stages[0].throttle[&("/pets".to_string(), Verb::Get)].rate_limit,
+        5.0
+    );
+    let stage = &config.apis[0].stages[0];
+    assert_eq!(stage.cache_cluster.unwrap().size_mb, 64);
+    let get = stage.method("/pets", Verb::Get);
+    assert!(get.caching_enabled);
+    assert_eq!(get.cache_ttl, std::time::Duration::from_secs(60));
+    // Resolved per setting: the throttle still comes from */*.
+    assert_eq!(get.throttle.unwrap().burst_limit, 200);
+    let other = stage.method("/pets/{petId}", Verb::Get);
+    assert!(!other.caching_enabled);
+    assert_eq!(other.cache_ttl, std::time::Duration::from_secs(300));
+}
+
+#[test]
+fn usage_plan_mistakes_are_reported() {
+    let bad = USAGE_CONFIG
+        .replace("value: \"pa-0123456789abcdefghij\"", "value: short")
+        .replace("keys: [key1]", "keys: [key1, nokey]")
+        .replace(
+            "\"/pets/GET\": {rate_limit",
+            "\"/pets/DELETE\": {rate_limit",
+        )
+        .replace("period: DAY", "period: HOUR")
+        .replace(
+            "caching_enabled: true, cache_ttl_in_seconds: 60",
+            "cache_ttl_in_seconds: 7200",
+        )
+        .replace("FAIL_WITH_403", "IGNORE")
+        .replace("throttling_burst_limit: 200, ", "");
+    let (_dir, path) = setup(&bad);
+    let report = load(&path).unwrap_err();
+    let all = messages(&report).join("\n");
+    for expected in [
+        "20 to 128 printable ASCII characters",
+        "no API key has the id \"nokey\"",
+        "has no method DELETE /pets",
+        "not a quota period",
+        "at most 3600 seconds",
+        "is not a strategy",
+        "set throttling_rate_limit and throttling_burst_limit together",
+    ] {
+        assert!(all.contains(expected), "missing {expected:?} in\n{all}");
+    }
+    assert!(
+        !all.contains("short"),
+        "the key value must not be echoed:\n{all}"
+    );
+
+    let no_cache = USAGE_CONFIG.replace(
+        "cache_cluster: {enabled: true, size_mb: 64}",
+        "cache_cluster: {enabled: false}",
+    );
+    let (_dir, path) = setup(&no_cache);
+    let all = messages(&load(&path).unwrap_err()).join("\n");
+    assert!(all.contains("the stage has no cache"), "{all}");
+}

@@ -79,11 +79,7 @@ fn credentials(store: &Arc<CountingStore>) -> Credentials {
         .role(RoleSpec::new("Reader", trust))
         .build()
         .expect("directory");
-    let stores = Stores {
-        sessions: store.clone(),
-        health: store.clone(),
-    };
-    Credentials::new(Arc::new(directory), stores)
+    Credentials::new(Arc::new(directory), store.clone())
 }
 
 async fn issue(store: &CountingStore, id: &str, lifetime: Duration) {

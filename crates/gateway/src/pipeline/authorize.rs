@@ -109,9 +109,11 @@ pub(crate) fn subject<'a>(
     }
 }
 
-/// `execute-api:Invoke` on `resource` for `subject`, with the condition keys in `context`.
+/// `action` (`execute-api:Invoke`, `execute-api:InvalidateCache`) on `resource` for `subject`,
+/// with the condition keys in `context`.
 pub(crate) fn decide(
     subject: &Subject<'_>,
+    action: &str,
     context: &RequestContext,
     resource: &str,
     resource_account: &str,
@@ -119,7 +121,7 @@ pub(crate) fn decide(
 ) -> Authorization {
     iam::authorize(&AuthzInput {
         principal: subject.principal,
-        action: INVOKE,
+        action,
         resource,
         context,
         resource_account,
@@ -186,6 +188,7 @@ fn authorize(svc: &Services, exchange: &mut Exchange) -> Result<(), GatewayError
     };
     let result = decide(
         &subject,
+        INVOKE,
         &context,
         &resource,
         &api.account_id,
@@ -313,6 +316,7 @@ mod tests {
         };
         let result = decide(
             &subject,
+            INVOKE,
             subject.context,
             RESOURCE,
             API_ACCOUNT,

@@ -136,6 +136,10 @@ pub struct RequestCtx {
     /// Who the caller is, as the method's authorizer established it: behind
     /// `$context.identity.*` and `$context.authorizer.*`.
     pub identity: Identity,
+    /// The API key the request presented and its usage plan (methods that require a key).
+    pub api_key: Option<Box<super::api_key::ApiKeyUse>>,
+    /// A cache miss the integration's answer will fill.
+    pub cache_fill: Option<Box<super::response_cache::CacheFill>>,
     pub authenticate: PhaseOutcome,
     pub authorize: PhaseOutcome,
     pub integration: IntegrationOutcome,
@@ -186,6 +190,8 @@ impl RequestCtx {
             route: None,
             kept_request: None,
             identity: Identity::Anonymous,
+            api_key: None,
+            cache_fill: None,
             authenticate: PhaseOutcome::default(),
             authorize: PhaseOutcome::default(),
             integration: IntegrationOutcome::default(),
@@ -332,11 +338,11 @@ impl RequestCtx {
             IdentityVar::UserArn => Cow::Borrowed(caller?.principal.arn()),
             IdentityVar::AccountId => Cow::Borrowed(caller?.principal.account()),
             IdentityVar::AccessKey => Cow::Borrowed(&*caller?.access_key_id),
-            // Not produced by any feature yet: API keys, Organizations and Cognito identity
-            // pools arrive in later releases.
-            IdentityVar::ApiKey
-            | IdentityVar::ApiKeyId
-            | IdentityVar::PrincipalOrgId
+            IdentityVar::ApiKey => Cow::Borrowed(&*self.api_key.as_ref()?.value),
+            IdentityVar::ApiKeyId => Cow::Borrowed(&*self.api_key.as_ref()?.key.id),
+            // Not produced by any feature yet: Organizations and Cognito identity pools arrive
+            // in later releases.
+            IdentityVar::PrincipalOrgId
             | IdentityVar::CognitoIdentityId
             | IdentityVar::CognitoIdentityPoolId
             | IdentityVar::CognitoAuthenticationType

@@ -42,7 +42,7 @@ pub(crate) fn finish(svc: &Services, ctx: &RequestCtx) {
         None => stage.unmatched.observe(ctx.status, latency, integration),
     }
     if let Some(log) = &stage.access_log {
-        log.log(ctx);
+        log.log(&ForLog(ctx));
     }
     let level = method.map_or(LoggingLevel::Off, |m| m.logging);
     let failed = ctx.status >= 400;
@@ -82,5 +82,24 @@ pub(crate) fn error(ctx: &RequestCtx, error: &GatewayError) {
             request_id = %ctx.request_id, path = ctx.path(), kind = spec.label,
             detail = error.detail.as_deref(), "{}", error.message
         ),
+    }
+}
+
+/// The request's `$context` as the access log reads it: the same values, except the API key,
+/// which is masked (a key value is a credential; API Gateway's own logs mask it too).
+struct ForLog<'a>(&'a RequestCtx);
+
+impl restapi::render::Vars for ForLog<'_> {
+    fn context(&self, var: &restapi::ContextVar) -> Option<std::borrow::Cow<'_, str>> {
+        match var {
+            restapi::ContextVar::Identity(restapi::context::IdentityVar::ApiKey) => {
+                Some(std::borrow::Cow::Owned(self.0.api_key.as_ref()?.masked()))
+            }
+            other => self.0.context(other),
+        }
+    }
+
+    fn stage_variable(&self, name: &str) -> Option<&str> {
+        self.0.stage_variable(name)
     }
 }

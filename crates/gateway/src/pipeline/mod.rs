@@ -14,6 +14,7 @@
 //!
 //! Adding a phase means one module implementing [`Phase`] and one line in [`run`].
 
+mod api_key;
 mod authenticate;
 pub(crate) mod authorize;
 pub mod context;
@@ -27,7 +28,9 @@ pub(crate) mod params;
 #[cfg(any(test, feature = "test-util"))]
 pub mod probe;
 mod respond;
+mod response_cache;
 pub(crate) mod route;
+mod throttle;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -200,8 +203,12 @@ macro_rules! phases {
 /// - **route** next: every later phase needs the method, and its canonical path, to act on (an
 ///   unknown API, stage or method is refused here, unauthenticated, as AWS does);
 /// - **authenticate** before **authorize**: authorization needs the verified caller;
-/// - (API key / usage plan, then throttling, belong after authorization — an unauthorized caller
-///   must not consume a client's quota — and before validation and the cache, which do work;)
+/// - **api_key** (the key and its usage plan), then **throttle** (buckets and the quota) after
+///   authorization: a caller refused there must not spend a key's quota, and the key names the
+///   plan whose limits apply;
+/// - **cache** after every check, so a cached answer only reaches a request that passed them
+///   all, and before the integration it saves (request validation, when it comes, goes
+///   before the cache);
 /// - **integrate** last: it always answers.
 async fn run(svc: &Services, exchange: &mut Exchange) -> Result<Response<Body>, GatewayError> {
     phases!(svc, exchange;
@@ -209,6 +216,9 @@ async fn run(svc: &Services, exchange: &mut Exchange) -> Result<Response<Body>, 
         route::Routing,
         authenticate::Authenticate,
         authorize::Authorize,
+        api_key::ApiKeyCheck,
+        throttle::Throttle,
+        response_cache::ResponseCache,
         integrate::Integrate,
     )
 }

@@ -30,8 +30,9 @@ pub(crate) enum Scheme {
     /// A scheme whose definition has errors, already reported; methods naming it report nothing
     /// more (except the refusal of its kind, when the kind is known).
     Invalid(Option<AuthType>),
-    /// Not an authorizer and not implemented yet, with the feature's name (API keys).
-    Unsupported(&'static str),
+    /// API Gateway's API key scheme (`type: apiKey`, `name: x-api-key`, `in: header`): not an
+    /// authorizer; naming it makes the method require a key.
+    ApiKey,
     /// Not an API Gateway scheme: API Gateway ignores these on import, and so do we.
     Ignored,
 }
@@ -120,7 +121,7 @@ fn classify_scheme(cx: &mut Cx, name: &str, scheme: &Value, pointer: &str) -> Sc
                 cx.error(&authtype_pointer, format!("unknown authtype {t:?}"));
                 Scheme::Invalid(None)
             }
-            None if is_api_key(scheme) => Scheme::Unsupported("API keys"),
+            None if is_api_key(scheme) => Scheme::ApiKey,
             None => Scheme::Ignored,
         },
     }
@@ -142,7 +143,7 @@ pub(crate) fn scheme_kind(scheme: &Scheme) -> Option<AuthType> {
         Scheme::Lambda(_) => Some(AuthType::Custom),
         Scheme::Jwt(_) => Some(AuthType::Jwt),
         Scheme::Invalid(kind) => *kind,
-        Scheme::Unsupported(_) | Scheme::Ignored => None,
+        Scheme::ApiKey | Scheme::Ignored => None,
     }
 }
 

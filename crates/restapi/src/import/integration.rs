@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 
 use super::{Cx, escape, mapping};
 use crate::model::{
-    DEFAULT_TIMEOUT, Integration, IntegrationKind, IntegrationResponse, MIN_TIMEOUT, Passthrough,
-    UriPart, UriTemplate,
+    CacheKeyParameter, DEFAULT_TIMEOUT, Integration, IntegrationKind, IntegrationResponse,
+    MIN_TIMEOUT, ParamLocation, Passthrough, UriPart, UriTemplate,
 };
 use crate::template::Template;
 
@@ -90,6 +90,15 @@ pub(crate) fn integration(cx: &mut Cx, value: &Value, pointer: &str) -> Option<I
     if kind == IntegrationKind::Mock {
         check_mock_templates(cx, &request_templates, pointer);
     }
+    let cache_key_parameters = cache_key_parameters(cx, obj, pointer);
+    let cache_namespace = match obj.get("cacheNamespace") {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            cx.error(&format!("{pointer}/cacheNamespace"), "must be a string");
+            None
+        }
+    };
     if cx.errors.len() > errors_before {
         return None;
     }
@@ -103,7 +112,50 @@ pub(crate) fn integration(cx: &mut Cx, value: &Value, pointer: &str) -> Option<I
         timeout,
         insecure_skip_verification,
         responses,
+        cache_key_parameters,
+        cache_namespace,
     })
+}
+
+fn cache_key_parameters(
+    cx: &mut Cx,
+    obj: &Map<String, Value>,
+    pointer: &str,
+) -> Vec<CacheKeyParameter> {
+    let Some(value) = obj.get("cacheKeyParameters") else {
+        return Vec::new();
+    };
+    let pointer = format!("{pointer}/cacheKeyParameters");
+    let Some(items) = value.as_array() else {
+        cx.error(&pointer, "must be a list of method request parameters");
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let parsed = item.as_str().and_then(|s| {
+            let rest = s.strip_prefix("method.request.")?;
+            let (location, name) = rest.split_once('.')?;
+            let location = match location {
+                "path" => ParamLocation::Path,
+                "querystring" | "multivaluequerystring" => ParamLocation::Query,
+                "header" | "multivalueheader" => ParamLocation::Header,
+                _ => return None,
+            };
+            (!name.is_empty()).then(|| CacheKeyParameter {
+                location,
+                name: name.to_string(),
+            })
+        });
+        match parsed {
+            Some(p) if !out.contains(&p) => out.push(p),
+            Some(_) => {}
+            None => cx.error(
+                &format!("{pointer}/{i}"),
+                "a cache key parameter is method.request.path.NAME, method.request.querystring.NAME or method.request.header.NAME",
+            ),
+        }
+    }
+    out
 }
 
 fn kind(cx: &mut Cx, obj: &Map<String, Value>, pointer: &str) -> Option<IntegrationKind> {

@@ -21,7 +21,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::model::{Api, Resource};
+use crate::model::{Api, ApiKeySource, Resource};
 
 /// One problem found in a document.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,7 +49,6 @@ const INERT_EXTENSIONS: &[&str] = &[
     "x-amazon-apigateway-documentation",
     "x-amazon-apigateway-tag-value",
     "x-amazon-apigateway-minimum-compression-size",
-    "x-amazon-apigateway-api-key-source",
     "x-amazon-apigateway-request-validators",
 ];
 
@@ -131,6 +130,7 @@ pub fn import_with(doc: &Value, options: ImportOptions) -> Result<Api, Vec<Impor
     };
     let policy = root.get("x-amazon-apigateway-policy").cloned();
     let binary_media_types = binary_media_types(&mut cx, root);
+    let api_key_source = api_key_source(&mut cx, root);
     if options.refuse_unserved_authorizers {
         security::refuse_unserved(&mut cx);
     }
@@ -143,6 +143,7 @@ pub fn import_with(doc: &Value, options: ImportOptions) -> Result<Api, Vec<Impor
             gateway_responses,
             policy,
             binary_media_types,
+            api_key_source,
         })
     } else {
         Err(cx.errors)
@@ -172,7 +173,8 @@ fn check_root_extension(cx: &mut Cx, key: &str, value: &Value) {
     match key {
         "x-amazon-apigateway-gateway-responses"
         | "x-amazon-apigateway-binary-media-types"
-        | "x-amazon-apigateway-policy" => {}
+        | "x-amazon-apigateway-policy"
+        | "x-amazon-apigateway-api-key-source" => {}
         "x-amazon-apigateway-request-validator" => cx.error(
             &pointer,
             "request validation is not supported yet; remove the default request validator to import this API",
@@ -183,6 +185,21 @@ fn check_root_extension(cx: &mut Cx, key: &str, value: &Value) {
     }
     if key == "x-amazon-apigateway-policy" && !value.is_object() {
         cx.error(&pointer, "the resource policy must be a JSON object");
+    }
+}
+
+fn api_key_source(cx: &mut Cx, root: &Map<String, Value>) -> ApiKeySource {
+    match root.get("x-amazon-apigateway-api-key-source") {
+        None => ApiKeySource::Header,
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("HEADER") => ApiKeySource::Header,
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("AUTHORIZER") => ApiKeySource::Authorizer,
+        Some(other) => {
+            cx.error(
+                "/x-amazon-apigateway-api-key-source",
+                format!("the API key source must be HEADER or AUTHORIZER, got {other}"),
+            );
+            ApiKeySource::Header
+        }
     }
 }
 

@@ -132,7 +132,9 @@ fn method(
     for key in obj.keys() {
         let ok = matches!(
             key.as_str(),
-            "x-amazon-apigateway-integration" | "x-amazon-apigateway-auth"
+            "x-amazon-apigateway-integration"
+                | "x-amazon-apigateway-auth"
+                | "x-amazon-apigateway-api-key-required"
         );
         if key == "x-amazon-apigateway-request-validator" {
             cx.error(
@@ -148,6 +150,8 @@ fn method(
     }
     let authorizer =
         security::method_authorizer(cx, env.schemes, env.global_security, obj, pointer);
+    let api_key_required =
+        security::api_key_required(cx, env.schemes, env.global_security, obj, pointer);
     let mut parameters = Vec::new();
     if let Some(shared) = shared_params {
         let parent = pointer.rsplit_once('/').map_or("", |(p, _)| p);
@@ -186,6 +190,7 @@ fn method(
             .and_then(Value::as_str)
             .map(str::to_string),
         authorizer,
+        api_key_required,
         parameters,
         integration,
         pointer: pointer.to_string(),

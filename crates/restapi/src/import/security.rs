@@ -127,11 +127,8 @@ pub(crate) fn method_authorizer(
                 continue;
             }
             let authorizer = match scheme {
-                Scheme::Ignored | Scheme::Invalid(_) => continue,
-                Scheme::Unsupported(feature) => {
-                    cx.error(&p, format!("{feature} are not supported yet"));
-                    continue;
-                }
+                // The key requirement is read by `api_key_required`.
+                Scheme::Ignored | Scheme::Invalid(_) | Scheme::ApiKey => continue,
                 Scheme::Iam => Authorizer::Iam,
                 Scheme::Lambda(a) => Authorizer::Lambda(Arc::clone(a)),
                 Scheme::Cognito(a) => Authorizer::CognitoUserPools {
@@ -164,6 +161,54 @@ pub(crate) fn method_authorizer(
         }
     }
     chosen.map_or(Authorizer::None, |(_, a)| a)
+}
+
+/// Whether the operation requires an API key: its `x-amazon-apigateway-api-key-required`, else a
+/// requirement of its effective `security` naming the API key scheme. API Gateway has one
+/// `apiKeyRequired` flag per method, so a key scheme in any alternative requires the key (the
+/// stricter reading of `[{key: []}, {sigv4: []}]`; see docs/compatibility.md).
+pub(crate) fn api_key_required(
+    cx: &mut Cx,
+    schemes: &BTreeMap<String, Scheme>,
+    global_security: Option<&Value>,
+    op: &Map<String, Value>,
+    pointer: &str,
+) -> bool {
+    if let Some(v) = op.get("x-amazon-apigateway-api-key-required") {
+        return match v.as_bool() {
+            Some(b) => b,
+            None => {
+                cx.error(
+                    &format!("{pointer}/x-amazon-apigateway-api-key-required"),
+                    "must be true or false",
+                );
+                false
+            }
+        };
+    }
+    let (security, sec_pointer) = match op.get("security") {
+        Some(s) => (s, format!("{pointer}/security")),
+        None => match global_security {
+            Some(s) => (s, "/security".to_string()),
+            None => return false,
+        },
+    };
+    let mut required = false;
+    for (i, requirement) in security.as_array().into_iter().flatten().enumerate() {
+        for (name, scopes) in requirement.as_object().into_iter().flatten() {
+            if !matches!(schemes.get(name), Some(Scheme::ApiKey)) {
+                continue;
+            }
+            required = true;
+            if scopes.as_array().is_some_and(|s| !s.is_empty()) {
+                cx.error(
+                    &format!("{sec_pointer}/{i}/{}", escape(name)),
+                    "an API key requirement takes no scopes",
+                );
+            }
+        }
+    }
+    required
 }
 
 fn scope_list(cx: &mut Cx, value: &Value, pointer: &str) -> Option<Vec<String>> {

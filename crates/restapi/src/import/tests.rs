@@ -211,13 +211,74 @@ fn refuses_features_not_built_yet() {
     ));
     assert!(has_error(
         &errs,
-        "/paths/~1pets/get/security/1/key",
-        "API keys are not supported yet"
+        "/paths/~1pets/options/x-amazon-apigateway-request-validator",
+        "request validation is not supported yet"
+    ));
+}
+
+#[test]
+fn api_keys_and_cache_keys() {
+    let mut doc = export();
+    doc["components"]["securitySchemes"]["api_key"] =
+        json!({"type": "apiKey", "name": "x-api-key", "in": "header"});
+    doc["x-amazon-apigateway-api-key-source"] = json!("AUTHORIZER");
+    // AWS's export form: the key beside the authorizer, in one requirement.
+    doc["paths"]["/pets"]["get"]["security"] = json!([{"sigv4": [], "api_key": []}]);
+    doc["paths"]["/pets"]["get"]["x-amazon-apigateway-integration"]["cacheKeyParameters"] =
+        json!([
+            "method.request.querystring.type",
+            "method.request.header.Accept"
+        ]);
+    doc["paths"]["/pets"]["get"]["x-amazon-apigateway-integration"]["cacheNamespace"] =
+        json!("pets");
+    doc["paths"]["/pets"]["options"]["x-amazon-apigateway-api-key-required"] = json!(true);
+    let api = crate::import(&doc).expect("imports");
+    assert_eq!(api.api_key_source, crate::ApiKeySource::Authorizer);
+    let pets = api.resources.iter().find(|r| r.path == "/pets").unwrap();
+    let get = pets.method(Verb::Get).unwrap();
+    assert!(get.api_key_required);
+    assert_eq!(get.authorizer, Authorizer::Iam);
+    assert_eq!(
+        get.integration.cache_key_parameters,
+        vec![
+            crate::CacheKeyParameter {
+                location: crate::ParamLocation::Query,
+                name: "type".into()
+            },
+            crate::CacheKeyParameter {
+                location: crate::ParamLocation::Header,
+                name: "Accept".into()
+            },
+        ]
+    );
+    assert_eq!(get.integration.cache_namespace.as_deref(), Some("pets"));
+    assert!(pets.method(Verb::Options).unwrap().api_key_required);
+    let pet = api
+        .resources
+        .iter()
+        .find(|r| r.path == "/pets/{petId}")
+        .unwrap();
+    assert!(!pet.method(Verb::Get).unwrap().api_key_required);
+
+    doc["x-amazon-apigateway-api-key-source"] = json!("QUERY");
+    doc["paths"]["/pets"]["get"]["security"] = json!([{"api_key": ["read"]}]);
+    doc["paths"]["/pets"]["get"]["x-amazon-apigateway-integration"]["cacheKeyParameters"] =
+        json!(["querystring.type"]);
+    let errs = errors(&doc);
+    assert!(has_error(
+        &errs,
+        "/x-amazon-apigateway-api-key-source",
+        "HEADER or AUTHORIZER"
     ));
     assert!(has_error(
         &errs,
-        "/paths/~1pets/options/x-amazon-apigateway-request-validator",
-        "request validation is not supported yet"
+        "/paths/~1pets/get/security/0/api_key",
+        "takes no scopes"
+    ));
+    assert!(has_error(
+        &errs,
+        "/paths/~1pets/get/x-amazon-apigateway-integration/cacheKeyParameters/0",
+        "method.request.path.NAME"
     ));
 }
 

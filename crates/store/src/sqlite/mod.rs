@@ -4,6 +4,9 @@
 mod sessions;
 #[cfg(test)]
 mod upgrade_tests;
+mod usage;
+#[cfg(test)]
+mod usage_tests;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -81,6 +84,7 @@ impl SqliteStore {
         let this = Arc::new(self);
         Stores {
             sessions: this.clone(),
+            usage: this.clone(),
             health: this,
         }
     }
