@@ -60,7 +60,10 @@ impl std::fmt::Debug for CachingValidator {
 impl CachingValidator {
     /// Wraps `validator` with a cache of at most `max_entries` tokens.
     pub fn new(validator: Validator, max_entries: u64) -> Self {
-        let cache = Cache::builder().max_capacity(max_entries).expire_after(UntilExpiry).build();
+        let cache = Cache::builder()
+            .max_capacity(max_entries)
+            .expire_after(UntilExpiry)
+            .build();
         Self { validator, cache }
     }
 
@@ -72,7 +75,9 @@ impl CachingValidator {
     /// before.
     pub fn validate(&self, token: &[u8], now: SystemTime) -> Result<Verified, TokenError> {
         if token.len() > MAX_TOKEN_BYTES {
-            return Err(TokenError::TooLarge { max: MAX_TOKEN_BYTES });
+            return Err(TokenError::TooLarge {
+                max: MAX_TOKEN_BYTES,
+            });
         }
         let key = hash(token);
         let now_secs = signed_seconds(now);
@@ -85,11 +90,18 @@ impl CachingValidator {
         }
         let verified = self.validator.validate(token, now)?;
         let remaining = verified.valid_until().saturating_sub(now_secs);
-        if let Ok(secs) = u64::try_from(remaining) {
-            if secs > 0 && verified.still_valid(now_secs) {
-                let ttl = Duration::from_secs(secs);
-                self.cache.insert(key, Entry { verified: verified.clone(), ttl });
-            }
+        if let Ok(secs) = u64::try_from(remaining)
+            && secs > 0
+            && verified.still_valid(now_secs)
+        {
+            let ttl = Duration::from_secs(secs);
+            self.cache.insert(
+                key,
+                Entry {
+                    verified: verified.clone(),
+                    ttl,
+                },
+            );
         }
         Ok(verified)
     }

@@ -84,7 +84,8 @@ impl Verified {
 
     /// `cognito:username` (ID tokens) or `username` (access tokens).
     pub fn username(&self) -> Option<&str> {
-        self.string("cognito:username").or_else(|| self.string("username"))
+        self.string("cognito:username")
+            .or_else(|| self.string("username"))
     }
 
     /// This token's id, for a deny-list.
@@ -156,16 +157,16 @@ pub fn render_claim(name: &str, value: &Value, style: ClaimsStyle) -> String {
         Value::Bool(b) => b.to_string(),
         Value::Null => String::new(),
         Value::Number(n) => {
-            if style == ClaimsStyle::RestApi && (name == "exp" || name == "iat") {
-                if let Some(date) = n.as_i64().and_then(java_date) {
-                    return date;
-                }
+            if style == ClaimsStyle::RestApi
+                && (name == "exp" || name == "iat")
+                && let Some(date) = n.as_i64().and_then(java_date)
+            {
+                return date;
             }
             n.to_string()
         }
         Value::Array(items) if items.iter().all(is_scalar) => {
-            let parts: Vec<String> =
-                items.iter().map(|v| render_claim("", v, style)).collect();
+            let parts: Vec<String> = items.iter().map(|v| render_claim("", v, style)).collect();
             match style {
                 ClaimsStyle::RestApi => parts.join(","),
                 ClaimsStyle::HttpApi => format!("[{}]", parts.join(" ")),
@@ -204,14 +205,26 @@ mod tests {
         let rest = |name, v: Value| render_claim(name, &v, ClaimsStyle::RestApi);
         let http = |name, v: Value| render_claim(name, &v, ClaimsStyle::HttpApi);
         // The REST example AWS users see in their Lambda events.
-        assert_eq!(rest("exp", json!(1_469_818_373)), "Fri Jul 29 18:52:53 UTC 2016");
-        assert_eq!(rest("iat", json!(1_469_814_773)), "Fri Jul 29 17:52:53 UTC 2016");
-        assert_eq!(rest("exp", json!(1_700_000_000)), "Tue Nov 14 22:13:20 UTC 2023");
+        assert_eq!(
+            rest("exp", json!(1_469_818_373)),
+            "Fri Jul 29 18:52:53 UTC 2016"
+        );
+        assert_eq!(
+            rest("iat", json!(1_469_814_773)),
+            "Fri Jul 29 17:52:53 UTC 2016"
+        );
+        assert_eq!(
+            rest("exp", json!(1_700_000_000)),
+            "Tue Nov 14 22:13:20 UTC 2023"
+        );
         assert_eq!(rest("auth_time", json!(1_469_814_773)), "1469814773");
         assert_eq!(rest("email_verified", json!(true)), "true");
         assert_eq!(rest("cognito:groups", json!(["admin", "ops"])), "admin,ops");
         assert_eq!(http("exp", json!(1_469_818_373)), "1469818373");
-        assert_eq!(http("cognito:groups", json!(["admin", "ops"])), "[admin ops]");
+        assert_eq!(
+            http("cognito:groups", json!(["admin", "ops"])),
+            "[admin ops]"
+        );
         assert_eq!(http("email_verified", json!(false)), "false");
         assert_eq!(http("sub", json!("abc")), "abc");
         assert_eq!(rest("identities", json!([{"a": 1}])), r#"[{"a":1}]"#);

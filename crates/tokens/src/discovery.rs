@@ -50,7 +50,9 @@ pub struct Discovered {
 /// Reads the discovery document fetched for `expected_issuer`.
 pub fn parse_discovery(bytes: &[u8], expected_issuer: &str) -> Result<Discovered, DiscoveryError> {
     if bytes.len() > MAX_DISCOVERY_BYTES {
-        return Err(DiscoveryError::TooLarge { max: MAX_DISCOVERY_BYTES });
+        return Err(DiscoveryError::TooLarge {
+            max: MAX_DISCOVERY_BYTES,
+        });
     }
     let doc = parse_object(bytes).map_err(|e| match e {
         JsonError::Duplicate(name) => DiscoveryError::DuplicateKey(name),
@@ -100,7 +102,10 @@ mod tests {
         let doc = openid_configuration(ISS, "https://auth.example.com/");
         let v: Value = serde_json::from_str(&doc).unwrap();
         assert_eq!(v["token_endpoint"], "https://auth.example.com/oauth2/token");
-        assert_eq!(v["userinfo_endpoint"], "https://auth.example.com/oauth2/userInfo");
+        assert_eq!(
+            v["userinfo_endpoint"],
+            "https://auth.example.com/oauth2/userInfo"
+        );
         assert_eq!(v["id_token_signing_alg_values_supported"][0], "RS256");
         let found = parse_discovery(doc.as_bytes(), ISS).unwrap();
         assert_eq!(found.jwks_uri, format!("{ISS}/.well-known/jwks.json"));
@@ -110,15 +115,35 @@ mod tests {
     fn foreign_documents_are_checked() {
         let doc = |iss: &str, jwks: &str| format!(r#"{{"issuer":"{iss}","jwks_uri":"{jwks}"}}"#);
         let ok = doc("https://a", "https://a/keys");
-        assert_eq!(parse_discovery(ok.as_bytes(), "https://a").unwrap().jwks_uri, "https://a/keys");
+        assert_eq!(
+            parse_discovery(ok.as_bytes(), "https://a")
+                .unwrap()
+                .jwks_uri,
+            "https://a/keys"
+        );
         let cases = [
-            (doc("https://a/", "https://a/k"), DiscoveryError::IssuerMismatch),
+            (
+                doc("https://a/", "https://a/k"),
+                DiscoveryError::IssuerMismatch,
+            ),
             (doc("https://a", "http://a/k"), DiscoveryError::BadJwksUri),
             (doc("https://a", "https://"), DiscoveryError::BadJwksUri),
-            (doc("https://a", "https://u@evil/k"), DiscoveryError::BadJwksUri),
-            (doc("https://a", "https://a/k k"), DiscoveryError::BadJwksUri),
-            (doc("https://a", "file:///etc/passwd"), DiscoveryError::BadJwksUri),
-            (r#"{"issuer":"https://a"}"#.into(), DiscoveryError::Missing("jwks_uri")),
+            (
+                doc("https://a", "https://u@evil/k"),
+                DiscoveryError::BadJwksUri,
+            ),
+            (
+                doc("https://a", "https://a/k k"),
+                DiscoveryError::BadJwksUri,
+            ),
+            (
+                doc("https://a", "file:///etc/passwd"),
+                DiscoveryError::BadJwksUri,
+            ),
+            (
+                r#"{"issuer":"https://a"}"#.into(),
+                DiscoveryError::Missing("jwks_uri"),
+            ),
             (r#"{"issuer":1}"#.into(), DiscoveryError::Missing("issuer")),
             (
                 r#"{"issuer":"https://a","issuer":"https://b"}"#.into(),
@@ -127,7 +152,11 @@ mod tests {
             ("[]".into(), DiscoveryError::Json),
         ];
         for (doc, want) in cases {
-            assert_eq!(parse_discovery(doc.as_bytes(), "https://a").unwrap_err(), want, "{doc}");
+            assert_eq!(
+                parse_discovery(doc.as_bytes(), "https://a").unwrap_err(),
+                want,
+                "{doc}"
+            );
         }
         let local = doc("http://127.0.0.1:9", "http://127.0.0.1:9/jwks");
         assert!(parse_discovery(local.as_bytes(), "http://127.0.0.1:9").is_ok());

@@ -159,6 +159,12 @@ pub enum DiscoveryError {
 pub(crate) fn excerpt(s: &str) -> String {
     s.chars()
         .take(32)
-        .map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' })
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '?'
+            }
+        })
         .collect()
 }

@@ -91,7 +91,10 @@ struct Header<'a> {
 #[derive(serde::Serialize)]
 struct IdClaims<'a> {
     sub: &'a str,
-    #[serde(rename = "cognito:groups", skip_serializing_if = "<[String]>::is_empty")]
+    #[serde(
+        rename = "cognito:groups",
+        skip_serializing_if = "<[String]>::is_empty"
+    )]
     groups: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     email_verified: Option<bool>,
@@ -129,7 +132,10 @@ impl Serialize for Custom<'_> {
 #[derive(serde::Serialize)]
 struct AccessClaims<'a> {
     sub: &'a str,
-    #[serde(rename = "cognito:groups", skip_serializing_if = "<[String]>::is_empty")]
+    #[serde(
+        rename = "cognito:groups",
+        skip_serializing_if = "<[String]>::is_empty"
+    )]
     groups: &'a [String],
     iss: &'a str,
     version: u8,
@@ -151,7 +157,9 @@ fn times(now: SystemTime, lifetime: Duration) -> Result<(u64, u64), IssueError> 
         return Err(IssueError::Lifetime);
     }
     let iat = unix_seconds(now).ok_or(IssueError::Time)?;
-    let exp = iat.checked_add(lifetime.as_secs().max(1)).ok_or(IssueError::Time)?;
+    let exp = iat
+        .checked_add(lifetime.as_secs().max(1))
+        .ok_or(IssueError::Time)?;
     Ok((iat, exp))
 }
 
@@ -165,7 +173,11 @@ pub fn sign_id_token(
     now: SystemTime,
     lifetime: Duration,
 ) -> Result<String, IssueError> {
-    if let Some((name, _)) = token.custom.iter().find(|(n, _)| n.is_empty() || n.contains(':')) {
+    if let Some((name, _)) = token
+        .custom
+        .iter()
+        .find(|(n, _)| n.is_empty() || n.contains(':'))
+    {
         return Err(IssueError::AttributeName(name.clone()));
     }
     let (iat, exp) = times(now, lifetime)?;
@@ -220,8 +232,11 @@ pub fn sign_access_token(
 /// Signs any claims object as an RS256 JWT with `key`: the compact serialization
 /// `base64url(header).base64url(claims).base64url(signature)`.
 pub fn sign<C: Serialize>(key: &SigningKey, claims: &C) -> Result<String, IssueError> {
-    let header = serde_json::to_vec(&Header { kid: key.kid(), alg: "RS256" })
-        .map_err(|_| IssueError::Encode)?;
+    let header = serde_json::to_vec(&Header {
+        kid: key.kid(),
+        alg: "RS256",
+    })
+    .map_err(|_| IssueError::Encode)?;
     let payload = serde_json::to_vec(claims).map_err(|_| IssueError::Encode)?;
     let mut token = URL_SAFE_NO_PAD.encode(header);
     token.push('.');
@@ -242,7 +257,11 @@ mod tests {
     }
 
     fn ids() -> TokenIds {
-        TokenIds { jti: "j".into(), origin_jti: "o".into(), event_id: "e".into() }
+        TokenIds {
+            jti: "j".into(),
+            origin_jti: "o".into(),
+            event_id: "e".into(),
+        }
     }
 
     #[test]
@@ -260,9 +279,12 @@ mod tests {
             auth_time: now - Duration::from_secs(5),
             ids: ids(),
         };
-        let jwt = sign_id_token(&key, "https://i/p", &token, now, Duration::from_secs(3600))
-            .unwrap();
-        assert_eq!(decode_part(&jwt, 0), format!(r#"{{"kid":"{}","alg":"RS256"}}"#, key.kid()));
+        let jwt =
+            sign_id_token(&key, "https://i/p", &token, now, Duration::from_secs(3600)).unwrap();
+        assert_eq!(
+            decode_part(&jwt, 0),
+            format!(r#"{{"kid":"{}","alg":"RS256"}}"#, key.kid())
+        );
         assert_eq!(
             decode_part(&jwt, 1),
             r#"{"sub":"s","email_verified":true,"iss":"https://i/p","cognito:username":"u","origin_jti":"o","aud":"c","event_id":"e","token_use":"id","auth_time":1699999995,"exp":1700003600,"iat":1700000000,"jti":"j","email":"u@example.com","custom:tier":"gold"}"#
@@ -271,7 +293,10 @@ mod tests {
         let again = sign_id_token(&key, "https://i/p", &token, now, Duration::from_secs(3600));
         assert_eq!(again.unwrap(), jwt);
 
-        let bad = IdToken { custom: vec![("a:b".into(), "x".into())], ..token.clone() };
+        let bad = IdToken {
+            custom: vec![("a:b".into(), "x".into())],
+            ..token.clone()
+        };
         let err = sign_id_token(&key, "i", &bad, now, Duration::from_secs(1)).unwrap_err();
         assert_eq!(err, IssueError::AttributeName("a:b".into()));
         let err = sign_id_token(&key, "i", &token, now, Duration::ZERO).unwrap_err();
@@ -301,7 +326,10 @@ mod tests {
     #[test]
     fn issuer_is_base_and_pool() {
         assert_eq!(
-            issuer_for("https://cognito-idp.us-east-1.amazonaws.com/", "us-east-1_A"),
+            issuer_for(
+                "https://cognito-idp.us-east-1.amazonaws.com/",
+                "us-east-1_A"
+            ),
             "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_A"
         );
         let ids = TokenIds::random();

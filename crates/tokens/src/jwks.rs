@@ -64,7 +64,11 @@ impl VerifyingKey {
         let key = RsaPublicKeyComponents { n, e }
             .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
             .map_err(|_| JwksError::BadKey("not a valid RSA public key"))?;
-        Ok(Self { kid: kid.to_owned(), key, modulus_bits })
+        Ok(Self {
+            kid: kid.to_owned(),
+            key,
+            modulus_bits,
+        })
     }
 
     pub fn kid(&self) -> &str {
@@ -122,7 +126,9 @@ impl Jwks {
     /// are used).
     pub fn parse(bytes: &[u8]) -> Result<Self, JwksError> {
         if bytes.len() > MAX_JWKS_BYTES {
-            return Err(JwksError::TooLarge { max: MAX_JWKS_BYTES });
+            return Err(JwksError::TooLarge {
+                max: MAX_JWKS_BYTES,
+            });
         }
         let doc = parse_object(bytes).map_err(|e| match e {
             JsonError::Duplicate(name) => JwksError::DuplicateKey(name),
@@ -208,7 +214,10 @@ mod tests {
     }
 
     fn rsa(kid: &str, extra: &str) -> String {
-        format!(r#"{{"kty":"RSA","kid":"{kid}","n":"{}","e":"AQAB"{extra}}}"#, modulus())
+        format!(
+            r#"{{"kty":"RSA","kid":"{kid}","n":"{}","e":"AQAB"{extra}}}"#,
+            modulus()
+        )
     }
 
     #[test]
@@ -245,21 +254,36 @@ mod tests {
     #[test]
     fn documents_are_refused() {
         let dup = format!(r#"{{"keys":[{},{}]}}"#, rsa("a", ""), rsa("a", ""));
-        assert_eq!(Jwks::parse(dup.as_bytes()).unwrap_err(), JwksError::DuplicateKid("a".into()));
+        assert_eq!(
+            Jwks::parse(dup.as_bytes()).unwrap_err(),
+            JwksError::DuplicateKid("a".into())
+        );
         assert_eq!(Jwks::parse(b"{}").unwrap_err(), JwksError::MissingKeys);
-        assert_eq!(Jwks::parse(br#"{"keys":{}}"#).unwrap_err(), JwksError::MissingKeys);
-        assert_eq!(Jwks::parse(br#"{"keys":[]}"#).unwrap_err(), JwksError::NoUsableKey);
+        assert_eq!(
+            Jwks::parse(br#"{"keys":{}}"#).unwrap_err(),
+            JwksError::MissingKeys
+        );
+        assert_eq!(
+            Jwks::parse(br#"{"keys":[]}"#).unwrap_err(),
+            JwksError::NoUsableKey
+        );
         assert_eq!(Jwks::parse(b"[]").unwrap_err(), JwksError::Json);
         assert_eq!(
             Jwks::parse(br#"{"keys":[],"keys":[]}"#).unwrap_err(),
             JwksError::DuplicateKey("keys".into())
         );
-        let many = format!(r#"{{"keys":[{}]}}"#, vec!["{}"; MAX_JWKS_KEYS + 1].join(","));
+        let many = format!(
+            r#"{{"keys":[{}]}}"#,
+            vec!["{}"; MAX_JWKS_KEYS + 1].join(",")
+        );
         assert!(matches!(
             Jwks::parse(many.as_bytes()).unwrap_err(),
             JwksError::TooManyKeys { .. }
         ));
         let big = vec![b' '; MAX_JWKS_BYTES + 1];
-        assert!(matches!(Jwks::parse(&big).unwrap_err(), JwksError::TooLarge { .. }));
+        assert!(matches!(
+            Jwks::parse(&big).unwrap_err(),
+            JwksError::TooLarge { .. }
+        ));
     }
 }

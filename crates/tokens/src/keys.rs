@@ -99,7 +99,12 @@ impl SigningKey {
             n,
             use_: "sig".into(),
         };
-        Self { pair, jwk, created_at, retired_at }
+        Self {
+            pair,
+            jwk,
+            created_at,
+            retired_at,
+        }
     }
 
     pub fn kid(&self) -> &str {
@@ -177,7 +182,12 @@ impl SigningKey {
         let mut signature = vec![0; self.pair.public_modulus_len()];
         // PKCS#1 v1.5 signing is deterministic; the API takes a random source for PSS.
         self.pair
-            .sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut signature)
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                message,
+                &mut signature,
+            )
             .map_err(|_| KeyError::Sign)?;
         Ok(signature)
     }
@@ -230,7 +240,10 @@ impl KeySet {
 
     /// A set whose only key is `current`.
     pub fn new(current: SigningKey) -> Self {
-        Self { current, retired: Vec::new() }
+        Self {
+            current,
+            retired: Vec::new(),
+        }
     }
 
     /// The key that signs new tokens.
@@ -274,7 +287,9 @@ impl KeySet {
 
     /// The public keys as a JWKS value.
     pub fn jwk_set(&self) -> JwkSet {
-        JwkSet { keys: self.keys().map(|k| k.jwk.clone()).collect() }
+        JwkSet {
+            keys: self.keys().map(|k| k.jwk.clone()).collect(),
+        }
     }
 
     /// The JWKS document, `/.well-known/jwks.json`.
@@ -285,7 +300,10 @@ impl KeySet {
 
     /// The keys that verify this set's tokens, for a [`crate::Validator`] of the pool itself.
     pub fn verifying_keys(&self) -> Result<Jwks, KeyError> {
-        let keys = self.keys().map(SigningKey::verifying_key).collect::<Result<Vec<_>, _>>()?;
+        let keys = self
+            .keys()
+            .map(SigningKey::verifying_key)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Jwks::from_keys(keys)?)
     }
 
@@ -332,12 +350,20 @@ mod tests {
         assert_eq!(set.keys().nth(1).unwrap().retired_at(), Some(at(2_000)));
 
         let lifetime = Duration::from_secs(3_600);
-        assert_eq!(set.prune(at(5_599), lifetime), 0, "a token signed at 1999 lives to 5599");
+        assert_eq!(
+            set.prune(at(5_599), lifetime),
+            0,
+            "a token signed at 1999 lives to 5599"
+        );
         assert_eq!(set.verifying_keys().unwrap().len(), 2);
         assert_eq!(set.prune(at(5_600), lifetime), 1);
         assert_eq!(set.keys().count(), 1);
         assert_eq!(set.current().kid(), second);
-        assert_eq!(set.prune(at(99_999), lifetime), 0, "the current key is never pruned");
+        assert_eq!(
+            set.prune(at(99_999), lifetime),
+            0,
+            "the current key is never pruned"
+        );
     }
 
     #[test]
@@ -346,11 +372,18 @@ mod tests {
         let next = SigningKey::generate(at(20)).unwrap();
         set.rotate_to(next, at(30));
         let stored = set.to_stored().unwrap();
-        assert!(stored[0].private_key_pem.starts_with("-----BEGIN PRIVATE KEY-----"));
-        assert!(!format!("{stored:?}").contains("BEGIN"), "Debug redacts the key");
+        assert!(
+            stored[0]
+                .private_key_pem
+                .starts_with("-----BEGIN PRIVATE KEY-----")
+        );
+        assert!(
+            !format!("{stored:?}").contains("BEGIN"),
+            "Debug redacts the key"
+        );
         let json = serde_json::to_string(&stored).unwrap();
-        let back = KeySet::from_stored(&serde_json::from_str::<Vec<StoredKey>>(&json).unwrap())
-            .unwrap();
+        let back =
+            KeySet::from_stored(&serde_json::from_str::<Vec<StoredKey>>(&json).unwrap()).unwrap();
         assert_eq!(back.jwks_json(), set.jwks_json());
         assert_eq!(back.current().created_at(), at(20));
         assert_eq!(back.keys().nth(1).unwrap().retired_at(), Some(at(30)));
@@ -361,7 +394,11 @@ mod tests {
         assert_eq!(key["alg"], "RS256");
         assert_eq!(key["use"], "sig");
         assert_eq!(key["e"], "AQAB");
-        assert_eq!(key["n"].as_str().unwrap().len(), 342, "2048 bits in base64url");
+        assert_eq!(
+            key["n"].as_str().unwrap().len(),
+            342,
+            "2048 bits in base64url"
+        );
         assert_eq!(key["kid"], set.current().kid());
 
         let mut tampered = stored[0].clone();
@@ -377,6 +414,9 @@ mod tests {
     fn thumbprint_matches_rfc7638_example() {
         // RFC 7638 section 3.1.
         let n = "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
-        assert_eq!(thumbprint(n, "AQAB"), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+        assert_eq!(
+            thumbprint(n, "AQAB"),
+            "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+        );
     }
 }

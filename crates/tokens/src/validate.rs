@@ -110,16 +110,27 @@ impl Validator {
     /// Validates `token` (the compact JWT, without a `Bearer ` prefix) at `now`.
     pub fn validate(&self, token: &[u8], now: SystemTime) -> Result<Verified, TokenError> {
         if token.len() > MAX_TOKEN_BYTES {
-            return Err(TokenError::TooLarge { max: MAX_TOKEN_BYTES });
+            return Err(TokenError::TooLarge {
+                max: MAX_TOKEN_BYTES,
+            });
         }
-        let (header_b64, payload_b64, signature_b64) = split(token)?;
+        let Parts {
+            header: header_b64,
+            payload: payload_b64,
+            signature: signature_b64,
+        } = split(token)?;
         let header = decode_json(header_b64, "header")?;
         let kid = check_header(&header)?;
-        let key = self.keys.get(kid).ok_or_else(|| TokenError::UnknownKid(excerpt(kid)))?;
+        let key = self
+            .keys
+            .get(kid)
+            .ok_or_else(|| TokenError::UnknownKid(excerpt(kid)))?;
         let signature = decode_b64(signature_b64)?;
         // The signing input is the first two parts as sent, dot included.
         let signed_len = header_b64.len() + 1 + payload_b64.len();
-        let signed = token.get(..signed_len).ok_or(TokenError::Malformed("token shape"))?;
+        let signed = token
+            .get(..signed_len)
+            .ok_or(TokenError::Malformed("token shape"))?;
         if !key.verify(signed, &signature) {
             return Err(TokenError::BadSignature);
         }
@@ -147,7 +158,11 @@ impl Validator {
         if iat.is_some_and(|iat| now < iat.saturating_sub(self.skew)) {
             return Err(TokenError::IssuedInFuture);
         }
-        let valid_from = nbf.into_iter().chain(iat).max().map(|t| t.saturating_sub(self.skew));
+        let valid_from = nbf
+            .into_iter()
+            .chain(iat)
+            .max()
+            .map(|t| t.saturating_sub(self.skew));
 
         match claims.get("iss") {
             Some(Value::String(iss)) if *iss == self.issuer => {}
@@ -190,12 +205,18 @@ impl Validator {
     ) -> Result<(), TokenError> {
         let (name, value, refusal) = match from {
             AudienceFrom::Aud => ("aud", claims.get("aud"), TokenError::AudienceNotAccepted),
-            AudienceFrom::ClientId => {
-                ("client_id", claims.get("client_id"), TokenError::ClientIdNotAccepted)
-            }
+            AudienceFrom::ClientId => (
+                "client_id",
+                claims.get("client_id"),
+                TokenError::ClientIdNotAccepted,
+            ),
             AudienceFrom::AudOrClientId => match claims.get("aud") {
                 Some(aud) => ("aud", Some(aud), TokenError::AudienceNotAccepted),
-                None => ("client_id", claims.get("client_id"), TokenError::ClientIdNotAccepted),
+                None => (
+                    "client_id",
+                    claims.get("client_id"),
+                    TokenError::ClientIdNotAccepted,
+                ),
             },
         };
         // `aud` may be one string or an array of them (RFC 7519); `client_id` is one string.
@@ -207,7 +228,11 @@ impl Validator {
                 .map(|v| v.as_str().ok_or(TokenError::InvalidClaim("aud")))
                 .collect::<Result<_, _>>()?,
             Some(_) => {
-                return Err(TokenError::InvalidClaim(if name == "aud" { "aud" } else { "client_id" }));
+                return Err(TokenError::InvalidClaim(if name == "aud" {
+                    "aud"
+                } else {
+                    "client_id"
+                }));
             }
         };
         let accepted = match &self.audiences {
@@ -222,7 +247,11 @@ impl Validator {
             return Ok(());
         }
         let granted = crate::claims::scopes(claims);
-        if self.required_scopes.iter().any(|r| granted.iter().any(|g| g == r)) {
+        if self
+            .required_scopes
+            .iter()
+            .any(|r| granted.iter().any(|g| g == r))
+        {
             Ok(())
         } else {
             Err(TokenError::MissingScope)
@@ -237,20 +266,33 @@ enum AudienceFrom {
     AudOrClientId,
 }
 
+/// A compact JWS: header, payload and signature, still base64url.
+struct Parts<'a> {
+    header: &'a [u8],
+    payload: &'a [u8],
+    signature: &'a [u8],
+}
+
 /// The three parts, refusing any other count.
-fn split(token: &[u8]) -> Result<(&[u8], &[u8], &[u8]), TokenError> {
+fn split(token: &[u8]) -> Result<Parts<'_>, TokenError> {
     let mut parts = token.split(|&b| b == b'.');
     match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some(h), Some(p), Some(s), None) => Ok((h, p, s)),
-        (Some(_), Some(_), Some(_), Some(_)) if token.split(|&b| b == b'.').count() == 5 => {
-            Err(TokenError::Malformed("encrypted tokens (JWE) are not accepted"))
-        }
+        (Some(header), Some(payload), Some(signature), None) => Ok(Parts {
+            header,
+            payload,
+            signature,
+        }),
+        (Some(_), Some(_), Some(_), Some(_)) if token.split(|&b| b == b'.').count() == 5 => Err(
+            TokenError::Malformed("encrypted tokens (JWE) are not accepted"),
+        ),
         _ => Err(TokenError::Malformed("a JWT has three dot-separated parts")),
     }
 }
 
 fn decode_b64(part: &[u8]) -> Result<Vec<u8>, TokenError> {
-    URL_SAFE_NO_PAD.decode(part).map_err(|_| TokenError::Malformed("not base64url"))
+    URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|_| TokenError::Malformed("not base64url"))
 }
 
 fn decode_json(part: &[u8], which: &'static str) -> Result<Map<String, Value>, TokenError> {
@@ -276,7 +318,10 @@ fn check_header(header: &Map<String, Value>) -> Result<&str, TokenError> {
     if alg != "RS256" {
         return Err(if alg.eq_ignore_ascii_case("none") {
             TokenError::AlgNone
-        } else if ["HS256", "HS384", "HS512"].iter().any(|h| alg.eq_ignore_ascii_case(h)) {
+        } else if ["HS256", "HS384", "HS512"]
+            .iter()
+            .any(|h| alg.eq_ignore_ascii_case(h))
+        {
             TokenError::HmacAlgorithm(excerpt(alg))
         } else {
             TokenError::UnsupportedAlgorithm(excerpt(alg))
@@ -296,7 +341,10 @@ fn check_header(header: &Map<String, Value>) -> Result<&str, TokenError> {
 
 /// A NumericDate claim in whole seconds, if present. Only JSON numbers count: `"exp": "9999"`
 /// is a type confusion, refused. Fractions are allowed by RFC 7519 and rounded down.
-fn numeric_date(claims: &Map<String, Value>, name: &'static str) -> Result<Option<i64>, TokenError> {
+fn numeric_date(
+    claims: &Map<String, Value>,
+    name: &'static str,
+) -> Result<Option<i64>, TokenError> {
     match claims.get(name) {
         None => Ok(None),
         Some(Value::Number(n)) => {

@@ -4,6 +4,7 @@
 //!
 //! Tokens are forged here with AWS-LC directly, not with the crate's issuer, so the table does
 //! not depend on the code it tests producing well-formed tokens.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -34,7 +35,13 @@ impl Forger {
         let previous = pair(pool.keys().nth(1).unwrap());
         let attacker_key = attacker();
         let attacker = pair(&attacker_key);
-        Self { pool, current, previous, attacker, attacker_key }
+        Self {
+            pool,
+            current,
+            previous,
+            attacker,
+            attacker_key,
+        }
     }
 
     fn substitute(&self, text: &str) -> String {
@@ -75,7 +82,8 @@ impl Forger {
 
     fn rsa(pair: &RsaKeyPair, message: &[u8]) -> Vec<u8> {
         let mut sig = vec![0; pair.public_modulus_len()];
-        pair.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut sig).unwrap();
+        pair.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut sig)
+            .unwrap();
         sig
     }
 
@@ -86,7 +94,9 @@ impl Forger {
             pem::encode(&pem::Pem::new("PUBLIC KEY", der.as_ref().to_vec())).into_bytes()
         };
         let mac = |alg, secret: &[u8]| {
-            hmac::sign(&hmac::Key::new(alg, secret), message).as_ref().to_vec()
+            hmac::sign(&hmac::Key::new(alg, secret), message)
+                .as_ref()
+                .to_vec()
         };
         match how {
             "pool" => Self::rsa(&self.current, message),
@@ -107,7 +117,11 @@ impl Forger {
         } else {
             self.substitute(header)
         };
-        let mut token = format!("{}.{}", B64.encode(header), B64.encode(self.payload(claims)));
+        let mut token = format!(
+            "{}.{}",
+            B64.encode(header),
+            B64.encode(self.payload(claims))
+        );
         let sig = self.signature(sign, token.as_bytes());
         token.push('.');
         token.push_str(&B64.encode(sig));
@@ -122,7 +136,10 @@ impl Forger {
             "tamper" => {
                 let mut claims: Value = serde_json::from_slice(&B64.decode(p).unwrap()).unwrap();
                 claims["sub"] = "admin".into();
-                format!("{h}.{}.{s}", B64.encode(serde_json::to_vec(&claims).unwrap()))
+                format!(
+                    "{h}.{}.{s}",
+                    B64.encode(serde_json::to_vec(&claims).unwrap())
+                )
             }
             "flip-sig" => {
                 let mut sig = s.to_owned().into_bytes();
@@ -246,11 +263,19 @@ fn attack_table() {
                 Err(e) => e.code(),
             };
             if got != row.expected {
-                failures.push(format!("{}: expected {}, got {answer:?}", row.name, row.expected));
+                failures.push(format!(
+                    "{}: expected {}, got {answer:?}",
+                    row.name, row.expected
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -285,6 +310,9 @@ fn table_names_are_unique_and_cover_every_refusal() {
         "missing_scope",
     ];
     for code in codes {
-        assert!(rows.iter().any(|r| r.expected == code), "no row expects {code}");
+        assert!(
+            rows.iter().any(|r| r.expected == code),
+            "no row expects {code}"
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! documents. Arbitrary input is an error, never a panic and never an acceptance; a valid
 //! token changed in any one byte is refused; the cache answers exactly as the validator does
 //! at any time.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -28,9 +29,20 @@ static TOKEN: LazyLock<String> = LazyLock::new(|| {
         email_verified: None,
         custom: vec![],
         auth_time: now(),
-        ids: TokenIds { jti: "j".into(), origin_jti: "o".into(), event_id: "e".into() },
+        ids: TokenIds {
+            jti: "j".into(),
+            origin_jti: "o".into(),
+            event_id: "e".into(),
+        },
     };
-    sign_id_token(KEYS.current(), ISSUER, &token, now(), Duration::from_secs(3_600)).unwrap()
+    sign_id_token(
+        KEYS.current(),
+        ISSUER,
+        &token,
+        now(),
+        Duration::from_secs(3_600),
+    )
+    .unwrap()
 });
 
 /// Three base64url parts of arbitrary JSON-ish text: gets past the shape checks more often
@@ -38,7 +50,10 @@ static TOKEN: LazyLock<String> = LazyLock::new(|| {
 fn jwt_like() -> impl Strategy<Value = Vec<u8>> {
     let part = prop_oneof![
         "\\{[ -~]{0,60}\\}",
-        Just(format!(r#"{{"alg":"RS256","kid":"{}"}}"#, KEYS.current().kid())),
+        Just(format!(
+            r#"{{"alg":"RS256","kid":"{}"}}"#,
+            KEYS.current().kid()
+        )),
         Just(r#"{"alg":"none"}"#.to_owned()),
         any::<Vec<u8>>().prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
     ];

@@ -9,6 +9,7 @@
 //! PyJWT checks `exp` against the real clock, so these tests issue at the real `now`. Python,
 //! PyJWT or cryptography missing is a failure, not a skip (`scripts/test` and `.ci/run`
 //! install `crates/portcullis/tests/python/requirements.txt`).
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -34,7 +35,12 @@ fn python(command: &str, input: &Value) -> Value {
         .stderr(Stdio::piped())
         .spawn()
         .expect("python3 must be installed for this test");
-    child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
@@ -72,7 +78,10 @@ fn our_tokens_verify_with_pyjwt() {
         scopes: vec!["openid".into(), "orders/read".into()],
         groups: vec![],
         auth_time: now,
-        ids: TokenIds { jti: TokenIds::random().jti, ..ids.clone() },
+        ids: TokenIds {
+            jti: TokenIds::random().jti,
+            ..ids.clone()
+        },
     };
     let hour = Duration::from_secs(3_600);
     let id_token = sign_id_token(keys.current(), ISSUER, &id, now, hour).unwrap();
@@ -101,10 +110,16 @@ fn our_tokens_verify_with_pyjwt() {
     let id_ours = ours.validate(id_token.as_bytes(), now).unwrap();
     let access_ours = ours.validate(access_token.as_bytes(), now).unwrap();
     assert_eq!(verified["id"], Value::Object(id_ours.claims().clone()));
-    assert_eq!(verified["access"], Value::Object(access_ours.claims().clone()));
+    assert_eq!(
+        verified["access"],
+        Value::Object(access_ours.claims().clone())
+    );
     assert_eq!(verified["id"]["custom:tier"], "gold");
     assert_eq!(verified["id"]["cognito:groups"], json!(["admin"]));
-    assert!(verified["access"].get("cognito:groups").is_none(), "empty groups are omitted");
+    assert!(
+        verified["access"].get("cognito:groups").is_none(),
+        "empty groups are omitted"
+    );
     assert_eq!(verified["access"]["scope"], "openid orders/read");
     assert_eq!(verified["access"]["version"], 2);
     let kid = keys.current().kid();
@@ -115,7 +130,10 @@ fn our_tokens_verify_with_pyjwt() {
 #[test]
 fn pyjwt_tokens_verify_with_ours() {
     let (now, now_secs) = real_now();
-    let signed = python("sign", &json!({"issuer": ISSUER, "client_id": CLIENT, "now": now_secs}));
+    let signed = python(
+        "sign",
+        &json!({"issuer": ISSUER, "client_id": CLIENT, "now": now_secs}),
+    );
     let jwks = Jwks::parse(signed["jwks"].to_string().as_bytes()).unwrap();
     assert_eq!(jwks.kids(), ["pyjwt-key-1"]);
     assert_eq!(jwks.skipped(), 1, "the published HMAC key is not used");
@@ -142,10 +160,18 @@ fn pyjwt_tokens_verify_with_ours() {
     for case in cases {
         let name = case["name"].as_str().unwrap();
         let token = case["token"].as_str().unwrap();
-        let validator = if case["use"] == "access" { &access_validator } else { &id_validator };
+        let validator = if case["use"] == "access" {
+            &access_validator
+        } else {
+            &id_validator
+        };
         let answer = validator.validate(token.as_bytes(), now);
         let got = answer.as_ref().map_or_else(|e| e.code(), |_| "ok");
-        assert_eq!(got, case["expected"].as_str().unwrap(), "{name}: {answer:?}");
+        assert_eq!(
+            got,
+            case["expected"].as_str().unwrap(),
+            "{name}: {answer:?}"
+        );
         if let Ok(verified) = answer {
             let want = if case["use"] == "access" {
                 &signed["access_claims"]

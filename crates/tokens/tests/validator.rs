@@ -1,6 +1,7 @@
 //! The issuer and the validator together: what a pool issues validates, claims come back as
 //! API Gateway renders them, the cache answers like the validator, and rotation keeps old
 //! tokens valid until their keys are pruned.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -8,8 +9,8 @@ use std::time::Duration;
 
 use tokens::issue::{sign_access_token, sign_id_token};
 use tokens::{
-    AccessToken, CachingValidator, ClaimsStyle, IdToken, KeySet, SigningKey, TokenError,
-    TokenIds, TokenUse,
+    AccessToken, CachingValidator, ClaimsStyle, IdToken, KeySet, SigningKey, TokenError, TokenIds,
+    TokenUse,
 };
 
 use common::*;
@@ -43,7 +44,9 @@ fn issued_id_token_validates_and_renders_like_api_gateway() {
     let keys = pool();
     let groups = vec!["admin".to_owned(), "ops".to_owned()];
     let jwt = sign_id_token(keys.current(), ISSUER, &id_token(groups), now(), HOUR).unwrap();
-    let verified = validator(&keys, "id").validate(jwt.as_bytes(), now()).unwrap();
+    let verified = validator(&keys, "id")
+        .validate(jwt.as_bytes(), now())
+        .unwrap();
     assert_eq!(verified.token_use(), Some(TokenUse::Id));
     assert_eq!(verified.kid(), keys.current().kid());
     assert_eq!(verified.username(), Some("alice"));
@@ -71,7 +74,9 @@ fn issued_id_token_validates_and_renders_like_api_gateway() {
 fn no_groups_means_no_groups_claim() {
     let keys = pool();
     let jwt = sign_id_token(keys.current(), ISSUER, &id_token(vec![]), now(), HOUR).unwrap();
-    let verified = validator(&keys, "id").validate(jwt.as_bytes(), now()).unwrap();
+    let verified = validator(&keys, "id")
+        .validate(jwt.as_bytes(), now())
+        .unwrap();
     assert!(verified.claim("cognito:groups").is_none());
     assert!(verified.groups().is_empty());
 }
@@ -89,7 +94,13 @@ fn issued_access_token_needs_a_required_scope() {
         ids: ids(),
     };
     let v = validator(&keys, "access");
-    let ok = sign_access_token(keys.current(), ISSUER, &token(&["orders/write"]), now(), HOUR);
+    let ok = sign_access_token(
+        keys.current(),
+        ISSUER,
+        &token(&["orders/write"]),
+        now(),
+        HOUR,
+    );
     let verified = v.validate(ok.unwrap().as_bytes(), now()).unwrap();
     assert_eq!(verified.scopes(), ["orders/write"]);
     assert_eq!(verified.username(), Some("alice"));
@@ -122,13 +133,14 @@ fn cache_answers_like_the_validator_and_honours_time() {
 #[test]
 fn rotation_and_pruning() {
     let mut keys = KeySet::new(SigningKey::generate(at(NOW - 7_200)).unwrap());
-    let old_jwt =
-        sign_id_token(keys.current(), ISSUER, &id_token(vec![]), now(), HOUR).unwrap();
+    let old_jwt = sign_id_token(keys.current(), ISSUER, &id_token(vec![]), now(), HOUR).unwrap();
     keys.rotate(now()).unwrap();
-    let new_jwt =
-        sign_id_token(keys.current(), ISSUER, &id_token(vec![]), now(), HOUR).unwrap();
+    let new_jwt = sign_id_token(keys.current(), ISSUER, &id_token(vec![]), now(), HOUR).unwrap();
     let v = validator(&keys, "id");
-    assert!(v.validate(old_jwt.as_bytes(), now()).is_ok(), "retired keys still verify");
+    assert!(
+        v.validate(old_jwt.as_bytes(), now()).is_ok(),
+        "retired keys still verify"
+    );
     assert!(v.validate(new_jwt.as_bytes(), now()).is_ok());
     assert_eq!(v.keys().len(), 2);
 
@@ -146,7 +158,13 @@ fn bounded_input() {
     let keys = pool();
     let v = validator(&keys, "id");
     let huge = vec![b'a'; tokens::MAX_TOKEN_BYTES + 1];
-    assert!(matches!(v.validate(&huge, now()), Err(TokenError::TooLarge { .. })));
+    assert!(matches!(
+        v.validate(&huge, now()),
+        Err(TokenError::TooLarge { .. })
+    ));
     let cached = CachingValidator::new(validator(&keys, "id"), 1);
-    assert!(matches!(cached.validate(&huge, now()), Err(TokenError::TooLarge { .. })));
+    assert!(matches!(
+        cached.validate(&huge, now()),
+        Err(TokenError::TooLarge { .. })
+    ));
 }

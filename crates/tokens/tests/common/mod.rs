@@ -3,7 +3,7 @@
 //!
 //! The keys in `tests/data/*.pem` are test-only RSA keys made for these tests (by Python's
 //! `cryptography`, which also checks that our PKCS#8 reader takes another library's files).
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use std::time::{Duration, SystemTime};
 
