@@ -168,3 +168,13 @@ fn bounded_input() {
         Err(TokenError::TooLarge { .. })
     ));
 }
+
+#[test]
+fn shared_across_threads() {
+    // The gateway keeps one validator (and its cache) per authorizer, used by every worker.
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<tokens::Validator>();
+    send_sync::<CachingValidator>();
+    send_sync::<tokens::Verified>();
+    send_sync::<KeySet>();
+}
