@@ -167,8 +167,9 @@ pub struct ErrorReport {
 }
 
 impl ErrorReport {
-    /// `header` is `Lambda-Runtime-Function-Error-Type`, if sent. The type is the header's, else
-    /// the body's `errorType`, else `Unhandled`.
+    /// `header` is `Lambda-Runtime-Function-Error-Type`, if sent. The type is the body's
+    /// `errorType` — what the caller reads in the payload — else the header's, else `Unhandled`:
+    /// runtimes disagree on the header (`lambda_runtime` always sends `unhandled`).
     pub fn parse(header: Option<&[u8]>, body: &[u8]) -> ErrorReport {
         let header = header
             .and_then(|h| std::str::from_utf8(h).ok())
@@ -183,9 +184,9 @@ impl ErrorReport {
                 .and_then(serde_json::Value::as_str)
                 .map(str::to_owned)
         };
-        let error_type = header
-            .map(str::to_owned)
-            .or_else(|| field("errorType"))
+        let error_type = field("errorType")
+            .filter(|t| !t.is_empty())
+            .or_else(|| header.map(str::to_owned))
             .unwrap_or_else(|| "Unhandled".to_owned());
         let error_message = field("errorMessage").unwrap_or_default();
         let payload = match doc {
@@ -333,8 +334,10 @@ mod tests {
         assert_eq!(r.error_type, "TypeError");
         assert_eq!(r.error_message, "boom");
         assert_eq!(r.payload, &body[..]);
-        // No header: the body's type.
+        // The body's type wins over the header's, and stands alone.
+        assert_eq!(ErrorReport::parse(Some(b"unhandled"), body).error_type, "TypeError");
         assert_eq!(ErrorReport::parse(None, body).error_type, "TypeError");
+        assert_eq!(ErrorReport::parse(Some(b"H"), b"{}").error_type, "H");
         // Not a document: one is made.
         let r = ErrorReport::parse(Some(b"Custom"), b"not json");
         assert_eq!(
