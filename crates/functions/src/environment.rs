@@ -170,7 +170,12 @@ impl Environment {
         let ended = Instant::now();
         let memory = process::max_memory_mb(self.process.pid).unwrap_or(0);
         let id = req.request_id.as_str();
-        let (payload, failure, healthy) = judge(ending, id, req.strict_json, self.process.exit.borrow().as_ref().copied());
+        let (payload, failure, healthy) = judge(
+            ending,
+            id,
+            req.strict_json,
+            self.process.exit.borrow().as_ref().copied(),
+        );
         if !healthy {
             self.kill().await;
         }
@@ -263,14 +268,20 @@ fn judge(
                     .err()
                     .map(|e| e.to_string())
                     .unwrap_or_default();
-                let (p, f) = platform(FailureKind::InvalidResponse, platform::invalid_response(id, &why));
+                let (p, f) = platform(
+                    FailureKind::InvalidResponse,
+                    platform::invalid_response(id, &why),
+                );
                 (p, f, true)
             } else {
                 (body, None, true)
             }
         }
         Ending::Reported(Report::ResponseTooLarge) => {
-            let (p, f) = platform(FailureKind::ResponseTooLarge, platform::response_too_large());
+            let (p, f) = platform(
+                FailureKind::ResponseTooLarge,
+                platform::response_too_large(),
+            );
             (p, f, true)
         }
         Ending::Reported(Report::Error(report)) => (
@@ -292,7 +303,10 @@ fn judge(
             false,
         ),
         Ending::TimedOut(after) => {
-            let (p, f) = platform(FailureKind::Timeout, platform::timed_out(id, after.as_secs_f64()));
+            let (p, f) = platform(
+                FailureKind::Timeout,
+                platform::timed_out(id, after.as_secs_f64()),
+            );
             (p, f, false)
         }
         Ending::Exited(exit) => {

@@ -137,7 +137,9 @@ impl FunctionHost {
             return Err(StartError::Concurrency { reserved, account });
         }
         // `reserved <= account`, so the difference fits.
-        let unreserved = Arc::new(Semaphore::new(usize::try_from(account - reserved).unwrap_or(0)));
+        let unreserved = Arc::new(Semaphore::new(
+            usize::try_from(account - reserved).unwrap_or(0),
+        ));
 
         let (runtime_dir, temp) = match &options.runtime_dir {
             Some(dir) => (dir.clone(), None),
@@ -286,8 +288,8 @@ impl FunctionHost {
     pub async fn shutdown(&self) {
         let exits = self.inner.close();
         for mut exit in exits {
-            let _ = tokio::time::timeout(Duration::from_secs(5), exit.wait_for(Option::is_some))
-                .await;
+            let _ =
+                tokio::time::timeout(Duration::from_secs(5), exit.wait_for(Option::is_some)).await;
         }
     }
 }
@@ -411,7 +413,10 @@ impl Inner {
             && let Some(c) = provider.credentials(&function.spec.name).await
         {
             extra.push(("AWS_ACCESS_KEY_ID".into(), c.access_key_id.clone()));
-            extra.push(("AWS_SECRET_ACCESS_KEY".into(), c.secret_access_key.expose().to_owned()));
+            extra.push((
+                "AWS_SECRET_ACCESS_KEY".into(),
+                c.secret_access_key.expose().to_owned(),
+            ));
             if let Some(token) = &c.session_token {
                 extra.push(("AWS_SESSION_TOKEN".into(), token.expose().to_owned()));
             }
@@ -502,11 +507,16 @@ fn next_headers(
     };
     let mut headers = Vec::with_capacity(4);
     let arn = HeaderValue::from_str(arn).map_err(|_| invalid("the function ARN"))?;
-    headers.push((HeaderName::from_static("lambda-runtime-invoked-function-arn"), arn));
+    headers.push((
+        HeaderName::from_static("lambda-runtime-invoked-function-arn"),
+        arn,
+    ));
     let trace = match &invocation.trace_id {
         Some(t) => t.clone(),
         None => {
-            let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
             let mut trace = telemetry::TraceContext::generate(now);
             trace.sampled = Some(false);
             trace.xray_header(telemetry::trace::new_span_id())
@@ -521,12 +531,18 @@ fn next_headers(
         let is_object = serde_json::from_str::<serde_json::Value>(cc).is_ok_and(|v| v.is_object());
         let value = HeaderValue::from_str(cc).ok().filter(|_| is_object);
         let value = value.ok_or_else(|| invalid("the client context"))?;
-        headers.push((HeaderName::from_static("lambda-runtime-client-context"), value));
+        headers.push((
+            HeaderName::from_static("lambda-runtime-client-context"),
+            value,
+        ));
     }
     if let Some(identity) = &invocation.cognito_identity {
         let json = serde_json::to_string(identity).map_err(|_| invalid("the Cognito identity"))?;
         let value = HeaderValue::from_str(&json).map_err(|_| invalid("the Cognito identity"))?;
-        headers.push((HeaderName::from_static("lambda-runtime-cognito-identity"), value));
+        headers.push((
+            HeaderName::from_static("lambda-runtime-cognito-identity"),
+            value,
+        ));
     }
     Ok(headers)
 }

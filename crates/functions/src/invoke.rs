@@ -225,18 +225,28 @@ mod tests {
 
     #[test]
     fn payload_checks() {
-        let ok = |s: &'static str| check_payload(&Bytes::from_static(s.as_bytes()), InvocationType::RequestResponse);
+        let ok = |s: &'static str| {
+            check_payload(
+                &Bytes::from_static(s.as_bytes()),
+                InvocationType::RequestResponse,
+            )
+        };
         assert_eq!(ok("").unwrap(), "{}");
         assert_eq!(ok(" \n").unwrap(), "{}");
         assert_eq!(ok("[1, 2]").unwrap(), "[1, 2]");
         assert_eq!(ok("\"text\"").unwrap(), "\"text\"");
         let e = ok("{nope").unwrap_err();
         assert_eq!(e.error_type(), "InvalidRequestContentException");
-        assert!(e.to_string().starts_with("Could not parse request body into json: "));
+        assert!(
+            e.to_string()
+                .starts_with("Could not parse request body into json: ")
+        );
         let big = Bytes::from(vec![b' '; MAX_EVENT_PAYLOAD + 1]);
         assert_eq!(
             check_payload(&big, InvocationType::Event),
-            Err(InvokeError::RequestTooLarge { limit: MAX_EVENT_PAYLOAD })
+            Err(InvokeError::RequestTooLarge {
+                limit: MAX_EVENT_PAYLOAD
+            })
         );
         assert!(check_payload(&big, InvocationType::RequestResponse).is_ok());
         let huge = Bytes::from(vec![b' '; MAX_PAYLOAD + 1]);
@@ -252,10 +262,19 @@ mod tests {
     fn statuses() {
         let o = Outcome::empty("r".into(), InvocationType::Event);
         assert_eq!(o.status(), 202);
-        assert_eq!(Outcome::empty("r".into(), InvocationType::DryRun).status(), 204);
-        assert_eq!(InvokeError::TooManyRequests { reserved: true }.status(), 429);
         assert_eq!(
-            InvokeError::NotFound { function: "f".into() }.to_string(),
+            Outcome::empty("r".into(), InvocationType::DryRun).status(),
+            204
+        );
+        assert_eq!(
+            InvokeError::TooManyRequests { reserved: true }.status(),
+            429
+        );
+        assert_eq!(
+            InvokeError::NotFound {
+                function: "f".into()
+            }
+            .to_string(),
             "Function not found: f"
         );
     }

@@ -46,7 +46,9 @@ pub fn plan(spec: &ValidSpec, ctx: &LaunchContext<'_>) -> Launch {
     let (program, args, execution_env): (OsString, Vec<OsString>, Option<String>) =
         match &spec.entry {
             EntryPoint::Command(argv) => {
-                let (first, rest) = argv.split_first().map_or(("", &[][..]), |(f, r)| (f.as_str(), r));
+                let (first, rest) = argv
+                    .split_first()
+                    .map_or(("", &[][..]), |(f, r)| (f.as_str(), r));
                 (
                     resolve_program(first, &spec.working_dir),
                     rest.iter().map(OsString::from).collect(),
@@ -94,7 +96,10 @@ pub fn plan(spec: &ValidSpec, ctx: &LaunchContext<'_>) -> Launch {
     let fixed = [
         ("AWS_LAMBDA_FUNCTION_NAME", name.to_owned()),
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
-        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", spec.memory_size.to_string()),
+        (
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+            spec.memory_size.to_string(),
+        ),
         ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}")),
         ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned()),
         ("AWS_REGION", ctx.region.to_owned()),
@@ -156,7 +161,9 @@ mod tests {
     fn node_runs_our_bootstrap_with_lambdas_environment() {
         let inherited = [("PATH".to_owned(), "/opt/bin:/usr/bin".to_owned())];
         let l = plan(
-            &spec("{name: hello, runtime: nodejs22.x, handler: index.handler, code: fn, memory_size: 256, environment: {TABLE: t, TZ: ':Europe/Paris'}}"),
+            &spec(
+                "{name: hello, runtime: nodejs22.x, handler: index.handler, code: fn, memory_size: 256, environment: {TABLE: t, TZ: ':Europe/Paris'}}",
+            ),
             &ctx(&inherited),
         );
         assert_eq!(l.program, "node");
@@ -192,12 +199,25 @@ mod tests {
             &ctx(&[]),
         );
         assert_eq!(l.program, "python3");
-        assert_eq!(l.args, vec![OsString::from("-m"), "awslambdaric".into(), "app.handler".into()]);
+        assert_eq!(
+            l.args,
+            vec![
+                OsString::from("-m"),
+                "awslambdaric".into(),
+                "app.handler".into()
+            ]
+        );
         assert_eq!(l.cwd, Path::new("/srv/p"));
-        assert_eq!(l.env.get("AWS_EXECUTION_ENV").map(String::as_str), Some("AWS_Lambda_python3.13"));
+        assert_eq!(
+            l.env.get("AWS_EXECUTION_ENV").map(String::as_str),
+            Some("AWS_Lambda_python3.13")
+        );
         assert!(l.env.contains_key("PATH"), "a PATH is always set");
 
-        let l = plan(&spec("{name: b, runtime: provided.al2023, code: /srv/b}"), &ctx(&[]));
+        let l = plan(
+            &spec("{name: b, runtime: provided.al2023, code: /srv/b}"),
+            &ctx(&[]),
+        );
         assert_eq!(l.program, "/srv/b/bootstrap");
         assert!(l.args.is_empty());
         assert!(!l.env.contains_key("AWS_EXECUTION_ENV"));
@@ -206,7 +226,10 @@ mod tests {
 
     #[test]
     fn command_paths_are_relative_to_the_working_dir() {
-        let l = plan(&spec("{name: c, command: [./bin/run, --x], working_dir: w}"), &ctx(&[]));
+        let l = plan(
+            &spec("{name: c, command: [./bin/run, --x], working_dir: w}"),
+            &ctx(&[]),
+        );
         assert_eq!(l.program, "/base/w/./bin/run");
         assert_eq!(l.args, vec![OsString::from("--x")]);
         let l = plan(&spec("{name: c, command: [cat]}"), &ctx(&[]));

@@ -44,8 +44,8 @@ pub mod spec;
 
 pub use host::{FunctionHost, FunctionStats};
 pub use invoke::{
-    CognitoIdentity, Failure, FailureKind, FunctionError, Invocation, InvocationType,
-    InvokeError, Outcome,
+    CognitoIdentity, Failure, FailureKind, FunctionError, Invocation, InvocationType, InvokeError,
+    Outcome,
 };
 pub use options::{Credentials, CredentialsProvider, HostOptions, Secret, StartError};
 pub use process::LOG_TARGET;

@@ -29,7 +29,8 @@ impl LineSplitter {
             let window = bytes.get(..room.min(bytes.len())).unwrap_or(bytes);
             match window.iter().position(|&b| b == b'\n') {
                 Some(i) => {
-                    self.partial.extend_from_slice(window.get(..i).unwrap_or_default());
+                    self.partial
+                        .extend_from_slice(window.get(..i).unwrap_or_default());
                     lines.push(self.take());
                     bytes = bytes.get(i + 1..).unwrap_or_default();
                 }
@@ -201,7 +202,9 @@ mod tests {
             "REPORT RequestId: id-1\tDuration: 12.35 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 20 MB\tInit Duration: 100.00 ms"
         );
         let tail = String::from_utf8(r.tail(&lines)).unwrap();
-        assert!(tail.starts_with("START RequestId: id-1 Version: $LATEST\nhello\nEND RequestId: id-1\nREPORT"));
+        assert!(tail.starts_with(
+            "START RequestId: id-1 Version: $LATEST\nhello\nEND RequestId: id-1\nREPORT"
+        ));
     }
 
     #[test]
@@ -216,7 +219,10 @@ mod tests {
             memory_size_mb: 128,
             max_memory_used_mb: 0,
             init_duration: None,
-            error: Some(("Sandbox.Timedout", "RequestId: id Error: Task timed out after 3.00 seconds")),
+            error: Some((
+                "Sandbox.Timedout",
+                "RequestId: id Error: Task timed out after 3.00 seconds",
+            )),
         };
         let tail = String::from_utf8(r.tail(&lines)).unwrap();
         assert_eq!(tail.len(), TAIL_BYTES);

@@ -50,7 +50,10 @@ impl<'a> Route<'a> {
         let (route, want) = match rest {
             "invocation/next" => (Route::Next, "GET"),
             "init/error" => (Route::InitError, "POST"),
-            _ => match rest.strip_prefix("invocation/").and_then(|r| r.rsplit_once('/')) {
+            _ => match rest
+                .strip_prefix("invocation/")
+                .and_then(|r| r.rsplit_once('/'))
+            {
                 Some((id, "response")) if valid_id(id) => (Route::Response(id), "POST"),
                 Some((id, "error")) if valid_id(id) => (Route::Error(id), "POST"),
                 _ => return Route::NotFound,
@@ -220,12 +223,17 @@ pub mod platform {
             Some(s) if s.code() == Some(0) => "Runtime exited without providing a reason".into(),
             Some(s) => match (s.code(), s.signal()) {
                 (Some(code), _) => format!("Runtime exited with error: exit status {code}"),
-                (None, Some(sig)) => format!("Runtime exited with error: signal: {}", signal_name(sig)),
+                (None, Some(sig)) => {
+                    format!("Runtime exited with error: signal: {}", signal_name(sig))
+                }
                 (None, None) => "Runtime exited with error".to_owned(),
             },
             None => "Runtime exited with error".to_owned(),
         };
-        ("Runtime.ExitError".to_owned(), format!("RequestId: {request_id} Error: {reason}"))
+        (
+            "Runtime.ExitError".to_owned(),
+            format!("RequestId: {request_id} Error: {reason}"),
+        )
     }
 
     /// `Runtime.InvalidEntrypoint`: the program could not be started.
@@ -240,7 +248,9 @@ pub mod platform {
     pub fn response_too_large() -> (String, String) {
         (
             "Function.ResponseSizeTooLarge".to_owned(),
-            format!("Response payload size exceeded maximum allowed payload size ({MAX_PAYLOAD} bytes)."),
+            format!(
+                "Response payload size exceeded maximum allowed payload size ({MAX_PAYLOAD} bytes)."
+            ),
         )
     }
 
@@ -248,7 +258,9 @@ pub mod platform {
     pub fn invalid_response(request_id: &str, why: &str) -> (String, String) {
         (
             "Runtime.InvalidResponsePayload".to_owned(),
-            format!("RequestId: {request_id} Error: the function's response is not valid JSON: {why}"),
+            format!(
+                "RequestId: {request_id} Error: the function's response is not valid JSON: {why}"
+            ),
         )
     }
 
@@ -283,7 +295,10 @@ mod tests {
             p("POST", "/2018-06-01/runtime/invocation/abc-1/error?x=1"),
             Route::Error("abc-1")
         );
-        assert_eq!(p("POST", "/2018-06-01/runtime/init/error"), Route::InitError);
+        assert_eq!(
+            p("POST", "/2018-06-01/runtime/init/error"),
+            Route::InitError
+        );
         assert_eq!(
             p("POST", "/2018-06-01/runtime/invocation/next"),
             Route::MethodNotAllowed
@@ -302,7 +317,10 @@ mod tests {
         ] {
             assert_eq!(p("POST", path), Route::NotFound, "{path}");
         }
-        let long = format!("/2018-06-01/runtime/invocation/{}/response", "a".repeat(129));
+        let long = format!(
+            "/2018-06-01/runtime/invocation/{}/response",
+            "a".repeat(129)
+        );
         assert_eq!(p("POST", &long), Route::NotFound);
     }
 
@@ -317,7 +335,11 @@ mod tests {
         );
         let a = Answer::too_large();
         assert_eq!(a.status, 413);
-        assert!(std::str::from_utf8(&a.body).unwrap().contains("(6291456 bytes)"));
+        assert!(
+            std::str::from_utf8(&a.body)
+                .unwrap()
+                .contains("(6291456 bytes)")
+        );
         let a = Answer::invalid_state("Ready", "InitError");
         assert_eq!(a.status, 403);
         assert!(
@@ -329,13 +351,17 @@ mod tests {
 
     #[test]
     fn error_reports_pass_documents_through() {
-        let body = br#"{"errorMessage":"boom","errorType":"TypeError","trace":["TypeError: boom"]}"#;
+        let body =
+            br#"{"errorMessage":"boom","errorType":"TypeError","trace":["TypeError: boom"]}"#;
         let r = ErrorReport::parse(Some(b"TypeError"), body);
         assert_eq!(r.error_type, "TypeError");
         assert_eq!(r.error_message, "boom");
         assert_eq!(r.payload, &body[..]);
         // The body's type wins over the header's, and stands alone.
-        assert_eq!(ErrorReport::parse(Some(b"unhandled"), body).error_type, "TypeError");
+        assert_eq!(
+            ErrorReport::parse(Some(b"unhandled"), body).error_type,
+            "TypeError"
+        );
         assert_eq!(ErrorReport::parse(None, body).error_type, "TypeError");
         assert_eq!(ErrorReport::parse(Some(b"H"), b"{}").error_type, "H");
         // Not a document: one is made.
@@ -365,7 +391,11 @@ mod tests {
             "RequestId: r1 Error: Runtime exited with error: signal: killed"
         );
         let s = std::process::ExitStatus::from_raw(0);
-        assert!(platform::exited("r", Some(s)).1.ends_with("without providing a reason"));
+        assert!(
+            platform::exited("r", Some(s))
+                .1
+                .ends_with("without providing a reason")
+        );
     }
 
     proptest! {

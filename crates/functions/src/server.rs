@@ -266,7 +266,10 @@ async fn handle(mailbox: &Mailbox, req: Request<Incoming>) -> Response<Full<Byte
             Err(answer) => answer,
             Ok(()) => match read(body).await {
                 Ok(bytes) => {
-                    let header = parts.headers.get(ERROR_TYPE_HEADER).map(HeaderValue::as_bytes);
+                    let header = parts
+                        .headers
+                        .get(ERROR_TYPE_HEADER)
+                        .map(HeaderValue::as_bytes);
                     let report = ErrorReport::parse(header, &bytes);
                     mailbox.finish(id, || Report::Error(report))
                 }
@@ -279,7 +282,10 @@ async fn handle(mailbox: &Mailbox, req: Request<Incoming>) -> Response<Full<Byte
         },
         Route::InitError => match read(body).await {
             Ok(bytes) => {
-                let header = parts.headers.get(ERROR_TYPE_HEADER).map(HeaderValue::as_bytes);
+                let header = parts
+                    .headers
+                    .get(ERROR_TYPE_HEADER)
+                    .map(HeaderValue::as_bytes);
                 mailbox.init_error(ErrorReport::parse(header, &bytes))
             }
             Err(Read::TooLarge) => Answer::too_large(),
@@ -348,7 +354,10 @@ enum Read {
 async fn read(body: Incoming) -> Result<Bytes, Read> {
     match Limited::new(body, MAX_PAYLOAD).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
             Err(Read::TooLarge)
         }
         Err(_) => Err(Read::Broken),

@@ -135,7 +135,9 @@ pub type Field = &'static str;
 /// Why a spec is refused. Each names the function (as written) and the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SpecError {
-    #[error("function {function:?}: name: must be 1 to 64 characters of A-Z, a-z, 0-9, '-' and '_'")]
+    #[error(
+        "function {function:?}: name: must be 1 to 64 characters of A-Z, a-z, 0-9, '-' and '_'"
+    )]
     InvalidName { function: String },
     #[error("function {function:?}: one of `command` or `runtime` is required")]
     NoEntryPoint { function: String },
@@ -386,7 +388,8 @@ mod tests {
 
     #[test]
     fn command_form_resolves_working_dir_and_keeps_absolute_paths() {
-        let v = check("{name: c, command: [./run, -v], working_dir: /srv/fn, timeout: 900}").unwrap();
+        let v =
+            check("{name: c, command: [./run, -v], working_dir: /srv/fn, timeout: 900}").unwrap();
         assert_eq!(
             v.entry,
             EntryPoint::Command(vec!["./run".into(), "-v".into()])
@@ -455,7 +458,9 @@ mod tests {
 
     #[test]
     fn unknown_fields_and_runtimes_are_refused_by_serde() {
-        assert!(serde_saphyr::from_str::<FunctionSpec>("{name: x, command: [a], memory: 1}").is_err());
+        assert!(
+            serde_saphyr::from_str::<FunctionSpec>("{name: x, command: [a], memory: 1}").is_err()
+        );
         assert!(
             serde_saphyr::from_str::<FunctionSpec>("{name: x, runtime: java21, code: .}").is_err()
         );

@@ -86,7 +86,10 @@ async fn thrown_errors_are_reported_with_their_type() {
     let (outcome, v) = call(&host, "throws", event(json!({"action": "throw"}))).await;
     assert_eq!(outcome.function_error, Some(FunctionError::Unhandled));
     let failure = outcome.failure.unwrap();
-    assert_eq!((failure.kind, failure.error_type.as_str()), (FailureKind::Function, "TypeError"));
+    assert_eq!(
+        (failure.kind, failure.error_type.as_str()),
+        (FailureKind::Function, "TypeError")
+    );
     assert_eq!(v["errorType"], "TypeError");
     assert_eq!(v["errorMessage"], "node says no");
     let trace = v["trace"].as_array().unwrap();
@@ -106,7 +109,10 @@ async fn callback_and_esm_handlers() {
     )
     .unwrap();
     let (outcome, v) = call(&host, "cb", event(json!({"n": 7}))).await;
-    assert_eq!(v, json!({"via": "callback", "n": 7, "id": outcome.request_id}));
+    assert_eq!(
+        v,
+        json!({"via": "callback", "n": 7, "id": outcome.request_id})
+    );
     let (outcome, v) = call(&host, "cb", event(json!({"fail": true}))).await;
     assert_eq!(outcome.failure.unwrap().error_type, "RangeError");
     assert_eq!(v["errorMessage"], "callback failed");
@@ -119,7 +125,11 @@ async fn callback_and_esm_handlers() {
 async fn a_missing_handler_is_an_init_error_and_timeouts_kill() {
     require_node();
     let host = FunctionHost::start(
-        &[node("nohandler", "index.nothere"), node("nomodule", "absent.handler"), node("slow-node", "index.handler")],
+        &[
+            node("nohandler", "index.nothere"),
+            node("nomodule", "absent.handler"),
+            node("slow-node", "index.handler"),
+        ],
         options(),
     )
     .unwrap();
@@ -127,16 +137,34 @@ async fn a_missing_handler_is_an_init_error_and_timeouts_kill() {
     let failure = outcome.failure.unwrap();
     assert_eq!(failure.kind, FailureKind::Init);
     assert_eq!(v["errorType"], "Runtime.HandlerNotFound");
-    assert_eq!(v["errorMessage"], "index.nothere is undefined or not exported");
+    assert_eq!(
+        v["errorMessage"],
+        "index.nothere is undefined or not exported"
+    );
     assert_eq!(host.stats("nohandler").unwrap().environments, 0);
     let (_, v) = call(&host, "nomodule", event(json!({}))).await;
     assert_eq!(v["errorType"], "Runtime.ImportModuleError");
 
-    let (outcome, v) = call(&host, "slow-node", event(json!({"action": "sleep", "ms": 10_000}))).await;
+    let (outcome, v) = call(
+        &host,
+        "slow-node",
+        event(json!({"action": "sleep", "ms": 10_000})),
+    )
+    .await;
     assert_eq!(outcome.failure.unwrap().kind, FailureKind::Timeout);
     assert_eq!(v["errorType"], "Sandbox.Timedout");
-    let (outcome, v) = call(&host, "slow-node", event(json!({"action": "exit", "code": 4}))).await;
+    let (outcome, v) = call(
+        &host,
+        "slow-node",
+        event(json!({"action": "exit", "code": 4})),
+    )
+    .await;
     assert_eq!(outcome.failure.unwrap().kind, FailureKind::Exit);
-    assert!(v["errorMessage"].as_str().unwrap().ends_with("exit status 4"));
+    assert!(
+        v["errorMessage"]
+            .as_str()
+            .unwrap()
+            .ends_with("exit status 4")
+    );
     host.shutdown().await;
 }

@@ -18,7 +18,15 @@ fn provided(name: &str, code: &str) -> functions::FunctionSpec {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bootstrap_script_is_a_function() {
     let host = FunctionHost::start(&[provided("shell", "provided")], options()).unwrap();
-    let (outcome, v) = call(&host, "shell", Invocation { log_tail: true, ..event(json!({"k": "v"})) }).await;
+    let (outcome, v) = call(
+        &host,
+        "shell",
+        Invocation {
+            log_tail: true,
+            ..event(json!({"k": "v"}))
+        },
+    )
+    .await;
     assert_eq!(outcome.failure, None, "{v}");
     assert_eq!(v["event"], json!({"k": "v"}));
     assert_eq!(v["request_id"], outcome.request_id.as_str());
@@ -43,7 +51,10 @@ async fn the_runtime_api_refuses_as_lambda_does() {
         json!({"status": 400, "body": {"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"}})
     );
     assert_eq!(v["init_error_late"]["status"], 403);
-    assert_eq!(v["init_error_late"]["body"]["errorType"], "InvalidStateTransition");
+    assert_eq!(
+        v["init_error_late"]["body"]["errorType"],
+        "InvalidStateTransition"
+    );
     assert_eq!(v["not_found"]["status"], 404);
     assert_eq!(v["wrong_method"]["status"], 405);
     host.shutdown().await;
@@ -71,12 +82,24 @@ async fn invalid_and_oversized_responses_fail_the_invocation() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_init_error_is_reported_and_the_environment_dropped() {
-    let host = FunctionHost::start(&[provided("initfail", "provided-init-error")], options()).unwrap();
-    let (outcome, v) = call(&host, "initfail", Invocation { log_tail: true, ..event(json!({})) }).await;
+    let host =
+        FunctionHost::start(&[provided("initfail", "provided-init-error")], options()).unwrap();
+    let (outcome, v) = call(
+        &host,
+        "initfail",
+        Invocation {
+            log_tail: true,
+            ..event(json!({}))
+        },
+    )
+    .await;
     let failure = outcome.failure.clone().unwrap();
     assert_eq!(failure.kind, FailureKind::Init);
     assert_eq!(failure.error_type, "Custom.InitFailed");
-    assert_eq!(v, json!({"errorMessage": "no configuration", "errorType": "Custom.InitFailed"}));
+    assert_eq!(
+        v,
+        json!({"errorMessage": "no configuration", "errorType": "Custom.InitFailed"})
+    );
     assert!(tail(&outcome).contains("loading configuration"));
     assert_eq!(host.stats("initfail").unwrap().environments, 0);
     host.shutdown().await;
@@ -92,8 +115,16 @@ async fn killing_an_environment_kills_its_process_group() {
     // A crash: the runtime exits, and its descendant goes with it.
     let (outcome, v) = call(&host, "group", event(json!({"action": "crash"}))).await;
     assert_eq!(outcome.failure.unwrap().kind, FailureKind::Exit);
-    assert!(v["errorMessage"].as_str().unwrap().ends_with("exit status 7"));
-    eventually("the descendant is killed with its group", || !alive(descendant)).await;
+    assert!(
+        v["errorMessage"]
+            .as_str()
+            .unwrap()
+            .ends_with("exit status 7")
+    );
+    eventually("the descendant is killed with its group", || {
+        !alive(descendant)
+    })
+    .await;
 
     // Shutdown does the same for a live environment.
     let (_, v) = call(&host, "group", event(json!({}))).await;
@@ -101,5 +132,8 @@ async fn killing_an_environment_kills_its_process_group() {
     let runtime = host.stats("group").unwrap().pids[0];
     host.shutdown().await;
     assert!(!alive(runtime));
-    eventually("the descendant is killed at shutdown", || !alive(descendant)).await;
+    eventually("the descendant is killed at shutdown", || {
+        !alive(descendant)
+    })
+    .await;
 }

@@ -45,7 +45,10 @@ async fn awslambdaric_runs_the_handler_with_lambdas_context() {
     assert_eq!(v["request_id"], outcome.request_id.as_str());
     assert_eq!(v["function_name"], "hello-py");
     assert_eq!(v["memory"], "512");
-    assert_eq!(v["arn"], "arn:aws:lambda:us-east-1:123456789012:function:hello-py");
+    assert_eq!(
+        v["arn"],
+        "arn:aws:lambda:us-east-1:123456789012:function:hello-py"
+    );
     assert!(v["remaining"].as_u64().unwrap() <= 3000);
     assert_eq!(v["identity"], "us-east-1:py");
     let env = &v["env"];
@@ -53,9 +56,18 @@ async fn awslambdaric_runs_the_handler_with_lambdas_context() {
     assert_eq!(env["_HANDLER"], "app.handler");
     assert_eq!(env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"], "512");
     assert_eq!(env["TZ"], ":UTC");
-    assert!(env["_X_AMZN_TRACE_ID"].as_str().unwrap().starts_with("Root=1-"));
+    assert!(
+        env["_X_AMZN_TRACE_ID"]
+            .as_str()
+            .unwrap()
+            .starts_with("Root=1-")
+    );
     assert_eq!(env["CARGO_MANIFEST_DIR"], serde_json::Value::Null);
-    assert!(tail(&outcome).contains("\nhello from python\n"), "{}", tail(&outcome));
+    assert!(
+        tail(&outcome).contains("\nhello from python\n"),
+        "{}",
+        tail(&outcome)
+    );
     let (warm, w) = call(&host, "hello-py", event(json!({}))).await;
     assert_eq!(warm.cold_start, None);
     assert_eq!(v["pid"], w["pid"]);
@@ -67,14 +79,20 @@ async fn awslambdaric_runs_the_handler_with_lambdas_context() {
 async fn exceptions_and_import_errors_are_lambdas() {
     require_awslambdaric();
     let host = FunctionHost::start(
-        &[python("raises", "app.handler"), python("broken", "broken.handler")],
+        &[
+            python("raises", "app.handler"),
+            python("broken", "broken.handler"),
+        ],
         options(),
     )
     .unwrap();
     let (outcome, v) = call(&host, "raises", event(json!({"action": "raise"}))).await;
     assert_eq!(outcome.function_error, Some(FunctionError::Unhandled));
     let failure = outcome.failure.unwrap();
-    assert_eq!((failure.kind, failure.error_type.as_str()), (FailureKind::Function, "ValueError"));
+    assert_eq!(
+        (failure.kind, failure.error_type.as_str()),
+        (FailureKind::Function, "ValueError")
+    );
     assert_eq!(v["errorMessage"], "python says no");
     assert_eq!(v["requestId"], outcome.request_id.as_str());
     assert!(v["stackTrace"].is_array(), "{v}");
@@ -84,7 +102,10 @@ async fn exceptions_and_import_errors_are_lambdas() {
     assert_eq!(failure.kind, FailureKind::Init);
     assert_eq!(v["errorType"], "Runtime.ImportModuleError");
     assert!(
-        v["errorMessage"].as_str().unwrap().contains("a_module_that_is_not_installed"),
+        v["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("a_module_that_is_not_installed"),
         "{v}"
     );
     assert_eq!(host.stats("broken").unwrap().environments, 0);

@@ -25,7 +25,9 @@ async fn the_context_and_environment_are_lambdas() {
             identity_id: "us-east-1:abc".into(),
             identity_pool_id: "us-east-1:pool".into(),
         }),
-        trace_id: Some("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1".into()),
+        trace_id: Some(
+            "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1".into(),
+        ),
         ..event(json!({"hello": "world"}))
     };
     let (outcome, v) = call(&host, "echo", invocation).await;
@@ -49,7 +51,10 @@ async fn the_context_and_environment_are_lambdas() {
         v["xray_trace_id"],
         "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
     );
-    assert_eq!(v["identity"], json!({"id": "us-east-1:abc", "pool": "us-east-1:pool"}));
+    assert_eq!(
+        v["identity"],
+        json!({"id": "us-east-1:abc", "pool": "us-east-1:pool"})
+    );
     assert_eq!(v["client_custom"], json!({"k": "v"}));
 
     let env = &v["env"];
@@ -63,7 +68,12 @@ async fn the_context_and_environment_are_lambdas() {
     assert_eq!(env["LANG"], "en_US.UTF-8");
     assert_eq!(env["ECHO_GREETING"], "hello");
     assert_eq!(env["LAMBDA_TASK_ROOT"], fixtures().to_str().unwrap());
-    assert!(env["LD_LIBRARY_PATH"].as_str().unwrap().starts_with(fixtures().to_str().unwrap()));
+    assert!(
+        env["LD_LIBRARY_PATH"]
+            .as_str()
+            .unwrap()
+            .starts_with(fixtures().to_str().unwrap())
+    );
     assert!(env["LAMBDA_RUNTIME_DIR"].as_str().is_some());
     assert!(env["PATH"].as_str().is_some());
     // A `command` function is not a managed runtime: no AWS_EXECUTION_ENV, as for provided.*.
@@ -73,7 +83,10 @@ async fn the_context_and_environment_are_lambdas() {
     let stream = env["AWS_LAMBDA_LOG_STREAM_NAME"].as_str().unwrap();
     let (date, id) = stream.split_once("/[$LATEST]").unwrap();
     assert_eq!(date.len(), 10, "{stream}");
-    assert!(id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()), "{stream}");
+    assert!(
+        id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{stream}"
+    );
     assert_eq!(v["log_stream"], stream);
     // The host's own environment is not passed down.
     assert!(env.get("CARGO_MANIFEST_DIR").is_none(), "{env}");
@@ -81,7 +94,10 @@ async fn the_context_and_environment_are_lambdas() {
     // Without a trace id, one is made, in X-Ray's form.
     let (_, v) = call(&host, "echo", event(json!({}))).await;
     let trace = v["xray_trace_id"].as_str().unwrap();
-    assert!(trace.starts_with("Root=1-") && trace.ends_with(";Sampled=0"), "{trace}");
+    assert!(
+        trace.starts_with("Root=1-") && trace.ends_with(";Sampled=0"),
+        "{trace}"
+    );
     host.shutdown().await;
 }
 
@@ -112,10 +128,16 @@ async fn scale_out_stops_at_reserved_concurrency_then_throttles() {
             tokio::spawn(async move { host.invoke("wide", inv).await })
         })
         .collect();
-    eventually("two invocations run", || host.stats("wide").unwrap().busy == 2).await;
+    eventually("two invocations run", || {
+        host.stats("wide").unwrap().busy == 2
+    })
+    .await;
     // The third finds no environment free within the queue timeout (200 ms).
     let third = host.invoke("wide", event(json!({}))).await;
-    assert_eq!(third.unwrap_err(), InvokeError::TooManyRequests { reserved: true });
+    assert_eq!(
+        third.unwrap_err(),
+        InvokeError::TooManyRequests { reserved: true }
+    );
     let mut pids = Vec::new();
     for r in running {
         let outcome = r.await.unwrap().unwrap();
@@ -139,8 +161,10 @@ async fn a_queued_invocation_waits_for_the_environment() {
         FunctionHost::start(&[rust_spec("one", ", reserved_concurrency: 1")], opts).unwrap(),
     );
     let h = host.clone();
-    let first =
-        tokio::spawn(async move { h.invoke("one", event(json!({"action": "sleep", "ms": 300}))).await });
+    let first = tokio::spawn(async move {
+        h.invoke("one", event(json!({"action": "sleep", "ms": 300})))
+            .await
+    });
     eventually("the first runs", || host.stats("one").unwrap().busy == 1).await;
     let (second, _) = call(&host, "one", event(json!({"n": 2}))).await;
     assert_eq!(first.await.unwrap().unwrap().failure, None);
@@ -171,7 +195,10 @@ async fn a_timeout_kills_the_environment_and_says_so() {
     assert_eq!(v["errorType"], "Sandbox.Timedout");
     assert_eq!(
         v["errorMessage"],
-        format!("RequestId: {} Error: Task timed out after 1.00 seconds", outcome.request_id)
+        format!(
+            "RequestId: {} Error: Task timed out after 1.00 seconds",
+            outcome.request_id
+        )
     );
     assert!(tail(&outcome).contains("Task timed out after 1.00 seconds"));
     assert!(!alive(pid), "the timed-out process is gone");
@@ -191,7 +218,10 @@ async fn a_crash_is_a_runtime_exit_error() {
     assert_eq!(v["errorType"], "Runtime.ExitError");
     assert_eq!(
         v["errorMessage"],
-        format!("RequestId: {} Error: Runtime exited with error: exit status 3", outcome.request_id)
+        format!(
+            "RequestId: {} Error: Runtime exited with error: exit status 3",
+            outcome.request_id
+        )
     );
     assert_eq!(host.stats("crash").unwrap().environments, 0);
     let (again, _) = call(&host, "crash", event(json!({}))).await;
@@ -202,14 +232,21 @@ async fn a_crash_is_a_runtime_exit_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_function_error_keeps_its_type_and_the_environment() {
     let host = FunctionHost::start(&[rust_spec("err", "")], options()).unwrap();
-    let (outcome, v) =
-        call(&host, "err", event(json!({"action": "error", "message": "bad input"}))).await;
+    let (outcome, v) = call(
+        &host,
+        "err",
+        event(json!({"action": "error", "message": "bad input"})),
+    )
+    .await;
     let failure = outcome.failure.unwrap();
     assert_eq!(failure.kind, FailureKind::Function);
     assert_eq!(failure.error_type, "EchoError");
     assert_eq!(failure.error_message, "bad input");
     assert_eq!(outcome.function_error, Some(FunctionError::Unhandled));
-    assert_eq!(v, json!({"errorType": "EchoError", "errorMessage": "bad input"}));
+    assert_eq!(
+        v,
+        json!({"errorType": "EchoError", "errorMessage": "bad input"})
+    );
     let (ok, _) = call(&host, "err", event(json!({}))).await;
     assert_eq!(ok.cold_start, None, "the environment survived");
     host.shutdown().await;
@@ -228,14 +265,23 @@ async fn the_log_tail_is_the_invocations_framed_log() {
     let start = format!("START RequestId: {id} Version: $LATEST\n");
     assert!(text.starts_with(&start), "{text}");
     assert!(text.contains("\nfirst line\nsecond line\n"), "{text}");
-    assert!(text.contains(&format!("\nEND RequestId: {id}\nREPORT RequestId: {id}\tDuration: ")));
-    for part in ["\tBilled Duration: ", " ms\tMemory Size: 128 MB\tMax Memory Used: ", "\tInit Duration: "] {
+    assert!(text.contains(&format!(
+        "\nEND RequestId: {id}\nREPORT RequestId: {id}\tDuration: "
+    )));
+    for part in [
+        "\tBilled Duration: ",
+        " ms\tMemory Size: 128 MB\tMax Memory Used: ",
+        "\tInit Duration: ",
+    ] {
         assert!(text.contains(part), "{part:?} in {text}");
     }
     // Warm: no Init Duration, and only this invocation's lines.
     let (warm, _) = call(&host, "logs", inv(json!(["third"]))).await;
     let text = tail(&warm);
-    assert!(!text.contains("Init Duration") && !text.contains("first line"), "{text}");
+    assert!(
+        !text.contains("Init Duration") && !text.contains("first line"),
+        "{text}"
+    );
     assert!(text.contains("\nthird\n"));
     // Only the last 4 KB.
     let many: Vec<String> = (0..500).map(|i| format!("line number {i}")).collect();
@@ -267,11 +313,15 @@ async fn idle_environments_are_reaped() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_leaves_no_process() {
-    let host = std::sync::Arc::new(FunctionHost::start(&[rust_spec("many", "")], options()).unwrap());
+    let host =
+        std::sync::Arc::new(FunctionHost::start(&[rust_spec("many", "")], options()).unwrap());
     let calls: Vec<_> = (0..3)
         .map(|_| {
             let host = host.clone();
-            tokio::spawn(async move { host.invoke("many", event(json!({"action": "sleep", "ms": 200}))).await })
+            tokio::spawn(async move {
+                host.invoke("many", event(json!({"action": "sleep", "ms": 200})))
+                    .await
+            })
         })
         .collect();
     for c in calls {
@@ -279,9 +329,14 @@ async fn shutdown_leaves_no_process() {
     }
     // One still running when the host goes.
     let h = host.clone();
-    let in_flight =
-        tokio::spawn(async move { h.invoke("many", event(json!({"action": "sleep", "ms": 30_000}))).await });
-    eventually("one invocation runs", || host.stats("many").unwrap().busy == 1).await;
+    let in_flight = tokio::spawn(async move {
+        h.invoke("many", event(json!({"action": "sleep", "ms": 30_000})))
+            .await
+    });
+    eventually("one invocation runs", || {
+        host.stats("many").unwrap().busy == 1
+    })
+    .await;
     let pids = host.stats("many").unwrap().pids;
     assert!(!pids.is_empty());
     host.shutdown().await;
@@ -301,7 +356,10 @@ async fn invoke_level_errors_and_invocation_types() {
     let host = FunctionHost::start(&[rust_spec("kinds", "")], options()).unwrap();
     assert!(host.contains("kinds") && !host.contains("other"));
     let e = host.invoke("other", event(json!({}))).await.unwrap_err();
-    assert_eq!((e.status(), e.error_type()), (404, "ResourceNotFoundException"));
+    assert_eq!(
+        (e.status(), e.error_type()),
+        (404, "ResourceNotFoundException")
+    );
     let bad = Invocation {
         payload: Bytes::from_static(b"{not json"),
         ..Invocation::default()
@@ -311,7 +369,13 @@ async fn invoke_level_errors_and_invocation_types() {
 
     // DryRun checks and runs nothing.
     let dry = host
-        .invoke("kinds", Invocation { invocation_type: InvocationType::DryRun, ..event(json!({})) })
+        .invoke(
+            "kinds",
+            Invocation {
+                invocation_type: InvocationType::DryRun,
+                ..event(json!({}))
+            },
+        )
         .await
         .unwrap();
     assert_eq!(dry.status(), 204);
@@ -319,7 +383,13 @@ async fn invoke_level_errors_and_invocation_types() {
 
     // Event answers at once and runs in the background.
     let queued = host
-        .invoke("kinds", Invocation { invocation_type: InvocationType::Event, ..event(json!({})) })
+        .invoke(
+            "kinds",
+            Invocation {
+                invocation_type: InvocationType::Event,
+                ..event(json!({}))
+            },
+        )
         .await
         .unwrap();
     assert_eq!(queued.status(), 202);
@@ -356,7 +426,9 @@ async fn start_refuses_bad_configuration() {
         .unwrap();
     assert!(e.to_string().contains("defined twice"), "{e}");
     let e = FunctionHost::start(
-        &[spec("{name: nodir, runtime: provided.al2, code: does-not-exist}")],
+        &[spec(
+            "{name: nodir, runtime: provided.al2, code: does-not-exist}",
+        )],
         options(),
     )
     .err()

@@ -88,8 +88,16 @@ pub async fn call(host: &FunctionHost, name: &str, invocation: Invocation) -> (O
 /// The decoded `X-Amz-Log-Result`.
 pub fn tail(outcome: &Outcome) -> String {
     use base64::Engine as _;
-    let b64 = outcome.log_tail.as_deref().expect("a log tail was asked for");
-    String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b64).unwrap()).unwrap()
+    let b64 = outcome
+        .log_tail
+        .as_deref()
+        .expect("a log tail was asked for");
+    String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 /// Whether `pid` is a live process (a zombie is not).

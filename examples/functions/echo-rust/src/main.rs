@@ -50,14 +50,22 @@ async fn handle(event: LambdaEvent<Value>) -> Result<Value, Diagnostic> {
             std::process::exit(i32::try_from(code).unwrap_or(1));
         }
         Some("error") => {
-            let message = payload.get("message").and_then(Value::as_str).unwrap_or("error");
+            let message = payload
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("error");
             return Err(Diagnostic {
                 error_type: "EchoError".into(),
                 error_message: message.into(),
             });
         }
         Some("print") => {
-            for line in payload.get("lines").and_then(Value::as_array).into_iter().flatten() {
+            for line in payload
+                .get("lines")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 println!("{}", line.as_str().unwrap_or_default());
             }
         }
@@ -65,7 +73,11 @@ async fn handle(event: LambdaEvent<Value>) -> Result<Value, Diagnostic> {
     }
     let env: serde_json::Map<String, Value> = REPORTED_ENV
         .iter()
-        .filter_map(|k| std::env::var(k).ok().map(|v| ((*k).to_owned(), Value::String(v))))
+        .filter_map(|k| {
+            std::env::var(k)
+                .ok()
+                .map(|v| ((*k).to_owned(), Value::String(v)))
+        })
         .collect();
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
