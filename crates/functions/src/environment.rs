@@ -51,6 +51,8 @@ pub(crate) struct Completed {
     pub duration: Duration,
     /// False: the environment was killed and must not be reused.
     pub healthy: bool,
+    /// The runtime took the event (the function ran, or may have).
+    pub delivered: bool,
 }
 
 pub(crate) struct Environment {
@@ -126,6 +128,7 @@ impl Environment {
         let submitted = Instant::now();
         let cold = std::mem::replace(&mut self.fresh, false);
         self.process.logs.begin(&req.request_id);
+        tracing::info!(target: LOG_TARGET, function = %self.function, request_id = %req.request_id, "START RequestId: {} Version: $LATEST", req.request_id);
         let (taken_tx, taken_rx) = oneshot::channel();
         let (reply_tx, mut reply_rx) = oneshot::channel();
         let accepted = self.mailbox.submit(Work {
@@ -146,11 +149,13 @@ impl Environment {
             let first = tokio::select! {
                 biased;
                 r = &mut reply_rx => Some(r.map_or(Ending::Lost, Ending::Reported)),
+                // Before `taken`: a process already known dead did not take the work, whatever a
+                // `/next` it left pending did with it.
+                s = exit.wait_for(Option::is_some) => Some(Ending::Exited(s.ok().and_then(|s| *s))),
                 t = taken_rx => match t {
                     Ok(at) => { taken_at = Some(at); None }
                     Err(_) => Some(Ending::Lost),
                 },
-                s = exit.wait_for(Option::is_some) => Some(Ending::Exited(s.ok().and_then(|s| *s))),
                 () = tokio::time::sleep_until(init_deadline) => Some(Ending::TimedOut(req.init_timeout)),
             };
             match (first, taken_at) {
@@ -201,8 +206,7 @@ impl Environment {
                 .filter(|f| f.kind != FailureKind::Function)
                 .map(|f| (f.error_type.as_str(), f.error_message.as_str())),
         };
-        let mut platform_lines = vec![report.start_line()];
-        platform_lines.extend(report.error_lines());
+        let mut platform_lines = report.error_lines();
         platform_lines.push(report.end_line());
         platform_lines.push(report.report_line());
         for line in &platform_lines {
@@ -216,6 +220,7 @@ impl Environment {
             cold_start,
             duration,
             healthy,
+            delivered: taken_at.is_some(),
         }
     }
 

@@ -314,18 +314,19 @@ impl Inner {
     fn close(&self) -> Vec<watch::Receiver<Option<std::process::ExitStatus>>> {
         self.closed.store(true, Ordering::Release);
         let _ = self.closing.send(true);
-        for f in self.functions.values() {
-            f.permits.close();
-            // Dropping idle environments kills them.
-            drop(std::mem::take(&mut *lock(&f.idle)));
-        }
-        let live = lock(&self.registry.live);
-        live.values()
+        // The exits first: dropping an idle environment below unregisters it.
+        let exits = lock(&self.registry.live)
+            .values()
             .map(|e| {
                 crate::process::kill_group(e.pid);
                 e.exit.clone()
             })
-            .collect()
+            .collect();
+        for f in self.functions.values() {
+            f.permits.close();
+            drop(std::mem::take(&mut *lock(&f.idle)));
+        }
+        exits
     }
 
     async fn run(
@@ -352,18 +353,38 @@ impl Inner {
         kind: InvocationType,
         _permit: OwnedSemaphorePermit,
     ) -> Outcome {
-        let slot = match take_warm(function) {
-            Some(slot) => Ok(slot),
-            None => self.start_environment(function).await,
+        let mut warm = take_warm(function);
+        let completed = loop {
+            let was_warm = warm.is_some();
+            let slot = match warm.take() {
+                Some(slot) => Ok(slot),
+                None => self.start_environment(function).await,
+            };
+            let completed = self.run_on(function, slot, &job).await;
+            // A warm environment that died while idle, before it took the event, never ran the
+            // function: Lambda would have used another, and so does the host (once, cold).
+            if was_warm && !completed.delivered && !self.closed.load(Ordering::Acquire) {
+                continue;
+            }
+            break completed;
         };
-        let completed = match slot {
+        self.outcome(job, kind, completed)
+    }
+
+    async fn run_on(
+        &self,
+        function: &Function,
+        slot: std::io::Result<Slot>,
+        job: &Job,
+    ) -> Completed {
+        match slot {
             Ok(mut slot) => {
                 let completed = slot
                     .env
                     .invoke(Request {
                         request_id: job.request_id.clone(),
-                        event: job.event,
-                        headers: job.headers,
+                        event: job.event.clone(),
+                        headers: job.headers.clone(),
                         timeout: Duration::from_secs(u64::from(function.spec.timeout_secs)),
                         init_timeout: self.options.init_timeout,
                         memory_size: function.spec.memory_size,
@@ -379,7 +400,10 @@ impl Inner {
                 tracing::warn!(target: LOG_TARGET, function = %function.name, error = %e, "could not start the function");
                 not_started(&job.request_id, function.spec.memory_size, &e)
             }
-        };
+        }
+    }
+
+    fn outcome(&self, job: Job, kind: InvocationType, completed: Completed) -> Outcome {
         let Completed {
             payload,
             failure,
@@ -503,10 +527,10 @@ fn next_headers(
     invocation: &Invocation,
 ) -> Result<Vec<(HeaderName, HeaderValue)>, InvokeError> {
     let invalid = |what: &str| InvokeError::InvalidRequestContent {
-        reason: format!("{what} is not a JSON object that fits in a header"),
+        message: format!("{what} must be a valid JSON object that fits in a header."),
     };
     let mut headers = Vec::with_capacity(4);
-    let arn = HeaderValue::from_str(arn).map_err(|_| invalid("the function ARN"))?;
+    let arn = HeaderValue::from_str(arn).map_err(|_| invalid("The function ARN"))?;
     headers.push((
         HeaderName::from_static("lambda-runtime-invoked-function-arn"),
         arn,
@@ -522,7 +546,7 @@ fn next_headers(
             trace.xray_header(telemetry::trace::new_span_id())
         }
     };
-    let trace = HeaderValue::from_str(&trace).map_err(|_| invalid("the trace id"))?;
+    let trace = HeaderValue::from_str(&trace).map_err(|_| invalid("The trace id"))?;
     headers.push((HeaderName::from_static("lambda-runtime-trace-id"), trace));
     // Lambda passes the client context to synchronous invocations only.
     if let Some(cc) = &invocation.client_context
@@ -530,15 +554,15 @@ fn next_headers(
     {
         let is_object = serde_json::from_str::<serde_json::Value>(cc).is_ok_and(|v| v.is_object());
         let value = HeaderValue::from_str(cc).ok().filter(|_| is_object);
-        let value = value.ok_or_else(|| invalid("the client context"))?;
+        let value = value.ok_or_else(|| invalid("Client context"))?;
         headers.push((
             HeaderName::from_static("lambda-runtime-client-context"),
             value,
         ));
     }
     if let Some(identity) = &invocation.cognito_identity {
-        let json = serde_json::to_string(identity).map_err(|_| invalid("the Cognito identity"))?;
-        let value = HeaderValue::from_str(&json).map_err(|_| invalid("the Cognito identity"))?;
+        let json = serde_json::to_string(identity).map_err(|_| invalid("The Cognito identity"))?;
+        let value = HeaderValue::from_str(&json).map_err(|_| invalid("The Cognito identity"))?;
         headers.push((
             HeaderName::from_static("lambda-runtime-cognito-identity"),
             value,
@@ -581,6 +605,7 @@ fn not_started(request_id: &str, memory_size: u32, error: &std::io::Error) -> Co
         cold_start: None,
         duration: Duration::ZERO,
         healthy: false,
+        delivered: false,
     }
 }
 

@@ -160,8 +160,8 @@ pub enum InvokeError {
     #[error("Request must be smaller than {limit} bytes for the InvokeFunction operation")]
     RequestTooLarge { limit: usize },
     /// `InvalidRequestContentException` (400).
-    #[error("Could not parse request body into json: {reason}")]
-    InvalidRequestContent { reason: String },
+    #[error("{message}")]
+    InvalidRequestContent { message: String },
     /// `TooManyRequestsException` (429, `Reason: ReservedFunctionConcurrentInvocationLimitExceeded`
     /// or `ConcurrentInvocationLimitExceeded`): no environment became free in time.
     #[error("Rate Exceeded.")]
@@ -213,7 +213,9 @@ pub fn check_payload(payload: &Bytes, kind: InvocationType) -> Result<Bytes, Inv
     }
     serde_json::from_slice::<serde::de::IgnoredAny>(payload).map_err(|e| {
         InvokeError::InvalidRequestContent {
-            reason: format!("Could not parse payload into json: {e}"),
+            message: format!(
+                "Could not parse request body into json: Could not parse payload into json: {e}"
+            ),
         }
     })?;
     Ok(payload.clone())

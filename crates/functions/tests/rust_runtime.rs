@@ -167,10 +167,16 @@ async fn a_queued_invocation_waits_for_the_environment() {
     });
     eventually("the first runs", || host.stats("one").unwrap().busy == 1).await;
     let (second, _) = call(&host, "one", event(json!({"n": 2}))).await;
-    assert_eq!(first.await.unwrap().unwrap().failure, None);
+    let first = first.await.unwrap().unwrap();
+    assert_eq!(first.failure, None);
     assert_eq!(second.failure, None);
     // It waited for, and then reused, the one environment.
-    assert_eq!(second.cold_start, None);
+    assert_eq!(
+        second.cold_start,
+        None,
+        "first: {first:?}\nsecond: {second:?}\n{:?}",
+        host.stats("one")
+    );
     assert_eq!(host.stats("one").unwrap().starts, 1);
     host.shutdown().await;
 }
@@ -442,4 +448,26 @@ async fn start_refuses_bad_configuration() {
         .err()
         .unwrap();
     assert!(e.to_string().contains("reserved_concurrency"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_environment_that_died_while_idle_is_replaced() {
+    let host = FunctionHost::start(&[rust_spec("fragile", "")], options()).unwrap();
+    let (_, v) = call(&host, "fragile", event(json!({}))).await;
+    let pid = v["pid"].as_u64().unwrap().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    // The host notices (the reaper drops dead idle environments), then starts another.
+    eventually("the dead environment is dropped", || {
+        host.stats("fragile").unwrap().environments == 0
+    })
+    .await;
+    let (outcome, w) = call(&host, "fragile", event(json!({}))).await;
+    assert_eq!(outcome.failure, None, "{w}");
+    assert!(outcome.cold_start.is_some());
+    assert_ne!(v["pid"], w["pid"]);
+    host.shutdown().await;
 }
