@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 
 use crate::invoke::{Failure, FailureKind};
 use crate::launch::Launch;
-use crate::logs::Report as LogReport;
+use crate::logs::{Lines, Report as LogReport};
 use crate::process::{self, LOG_TARGET, Process};
 use crate::protocol::{self, platform};
 use crate::server::{self, Mailbox, Report, Work};
@@ -53,6 +53,35 @@ pub(crate) struct Completed {
     pub healthy: bool,
     /// The runtime took the event (the function ran, or may have).
     pub delivered: bool,
+}
+
+impl Completed {
+    /// The outcome when the program could not even be started.
+    pub fn not_started(request_id: &str, memory_size: u32, error: &std::io::Error) -> Completed {
+        let (error_type, error_message) =
+            platform::invalid_entrypoint(request_id, &error.to_string());
+        let report = LogReport {
+            request_id,
+            duration: Duration::ZERO,
+            memory_size_mb: memory_size,
+            max_memory_used_mb: 0,
+            init_duration: None,
+            error: Some((&error_type, &error_message)),
+        };
+        Completed {
+            payload: protocol::error_body(&error_type, &error_message),
+            tail: report.tail(&Lines::default()),
+            failure: Some(Failure {
+                kind: FailureKind::Entrypoint,
+                error_type,
+                error_message,
+            }),
+            cold_start: None,
+            duration: Duration::ZERO,
+            healthy: false,
+            delivered: false,
+        }
+    }
 }
 
 pub(crate) struct Environment {

@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use bytes::Bytes;
@@ -24,14 +24,12 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 use crate::environment::{Completed, Environment, Request};
 use crate::invoke::{
-    Failure, FailureKind, FunctionError, Invocation, InvocationType, InvokeError, Outcome,
-    check_payload,
+    FunctionError, Invocation, InvocationType, InvokeError, Outcome, check_payload,
 };
 use crate::launch::{self, Launch, LaunchContext};
-use crate::logs::{Lines, Report as LogReport};
 use crate::options::{HostOptions, StartError};
 use crate::process::LOG_TARGET;
-use crate::protocol::{self, platform};
+use crate::request;
 use crate::spec::{EntryPoint, FunctionSpec, ValidSpec};
 
 /// The Node.js bootstrap, shipped inside the binary and written to the runtime directory.
@@ -253,7 +251,7 @@ impl FunctionHost {
             })?;
         let kind = invocation.invocation_type;
         let event = check_payload(&invocation.payload, kind)?;
-        let headers = next_headers(&function.arn, &invocation)?;
+        let headers = request::next_headers(&function.arn, &invocation)?;
         let request_id = uuid::Uuid::new_v4().to_string();
         let job = Job {
             request_id: request_id.clone(),
@@ -398,7 +396,7 @@ impl Inner {
             }
             Err(e) => {
                 tracing::warn!(target: LOG_TARGET, function = %function.name, error = %e, "could not start the function");
-                not_started(&job.request_id, function.spec.memory_size, &e)
+                Completed::not_started(&job.request_id, function.spec.memory_size, &e)
             }
         }
     }
@@ -432,7 +430,10 @@ impl Inner {
 
     async fn start_environment(&self, function: &Function) -> std::io::Result<Slot> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let mut extra = vec![("AWS_LAMBDA_LOG_STREAM_NAME".to_owned(), log_stream_name())];
+        let mut extra = vec![(
+            "AWS_LAMBDA_LOG_STREAM_NAME".to_owned(),
+            request::log_stream_name(),
+        )];
         if let Some(provider) = &self.options.credentials
             && let Some(c) = provider.credentials(&function.spec.name).await
         {
@@ -518,94 +519,6 @@ async fn reaper(inner: std::sync::Weak<Inner>, mut closing: watch::Receiver<bool
             Some(i) => i.reap(),
             None => return,
         }
-    }
-}
-
-/// Lambda's `/next` headers for an invocation, other than the request id and deadline.
-fn next_headers(
-    arn: &str,
-    invocation: &Invocation,
-) -> Result<Vec<(HeaderName, HeaderValue)>, InvokeError> {
-    let invalid = |what: &str| InvokeError::InvalidRequestContent {
-        message: format!("{what} must be a valid JSON object that fits in a header."),
-    };
-    let mut headers = Vec::with_capacity(4);
-    let arn = HeaderValue::from_str(arn).map_err(|_| invalid("The function ARN"))?;
-    headers.push((
-        HeaderName::from_static("lambda-runtime-invoked-function-arn"),
-        arn,
-    ));
-    let trace = match &invocation.trace_id {
-        Some(t) => t.clone(),
-        None => {
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            let mut trace = telemetry::TraceContext::generate(now);
-            trace.sampled = Some(false);
-            trace.xray_header(telemetry::trace::new_span_id())
-        }
-    };
-    let trace = HeaderValue::from_str(&trace).map_err(|_| invalid("The trace id"))?;
-    headers.push((HeaderName::from_static("lambda-runtime-trace-id"), trace));
-    // Lambda passes the client context to synchronous invocations only.
-    if let Some(cc) = &invocation.client_context
-        && invocation.invocation_type == InvocationType::RequestResponse
-    {
-        let is_object = serde_json::from_str::<serde_json::Value>(cc).is_ok_and(|v| v.is_object());
-        let value = HeaderValue::from_str(cc).ok().filter(|_| is_object);
-        let value = value.ok_or_else(|| invalid("Client context"))?;
-        headers.push((
-            HeaderName::from_static("lambda-runtime-client-context"),
-            value,
-        ));
-    }
-    if let Some(identity) = &invocation.cognito_identity {
-        let json = serde_json::to_string(identity).map_err(|_| invalid("The Cognito identity"))?;
-        let value = HeaderValue::from_str(&json).map_err(|_| invalid("The Cognito identity"))?;
-        headers.push((
-            HeaderName::from_static("lambda-runtime-cognito-identity"),
-            value,
-        ));
-    }
-    Ok(headers)
-}
-
-/// `2024/05/01/[$LATEST]` and 32 hex digits, as Lambda names an environment's log stream.
-fn log_stream_name() -> String {
-    let date = time::OffsetDateTime::now_utc().date();
-    format!(
-        "{:04}/{:02}/{:02}/[$LATEST]{}",
-        date.year(),
-        u8::from(date.month()),
-        date.day(),
-        uuid::Uuid::new_v4().simple()
-    )
-}
-
-/// The outcome when the program could not even be started.
-fn not_started(request_id: &str, memory_size: u32, error: &std::io::Error) -> Completed {
-    let (error_type, error_message) = platform::invalid_entrypoint(request_id, &error.to_string());
-    let report = LogReport {
-        request_id,
-        duration: Duration::ZERO,
-        memory_size_mb: memory_size,
-        max_memory_used_mb: 0,
-        init_duration: None,
-        error: Some((&error_type, &error_message)),
-    };
-    Completed {
-        payload: protocol::error_body(&error_type, &error_message),
-        tail: report.tail(&Lines::default()),
-        failure: Some(Failure {
-            kind: FailureKind::Entrypoint,
-            error_type,
-            error_message,
-        }),
-        cold_start: None,
-        duration: Duration::ZERO,
-        healthy: false,
-        delivered: false,
     }
 }
 

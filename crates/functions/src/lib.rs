@@ -15,6 +15,7 @@
 //! - `server`: one loopback Runtime API listener per execution environment;
 //! - `process`: spawning in a process group, the exit watch, the log pipe;
 //! - `environment`: one invocation on one environment, and how it ends;
+//! - `request`: Lambda's `/next` headers and log stream names;
 //! - `host`: pools, concurrency, throttling, reaping, shutdown.
 //!
 //! Function output and the platform's lines go to `tracing` under the target
@@ -39,6 +40,7 @@ pub mod logs;
 mod options;
 mod process;
 pub mod protocol;
+mod request;
 mod server;
 pub mod spec;
 
