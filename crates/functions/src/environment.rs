@@ -158,7 +158,7 @@ impl Environment {
         let cold = std::mem::replace(&mut self.fresh, false);
         self.process.logs.begin(&req.request_id);
         tracing::info!(target: LOG_TARGET, function = %self.function, request_id = %req.request_id, "START RequestId: {} Version: $LATEST", req.request_id);
-        let (taken_tx, taken_rx) = oneshot::channel();
+        let (taken_tx, mut taken_rx) = oneshot::channel();
         let (reply_tx, mut reply_rx) = oneshot::channel();
         let accepted = self.mailbox.submit(Work {
             request_id: req.request_id.clone(),
@@ -178,10 +178,12 @@ impl Environment {
             let first = tokio::select! {
                 biased;
                 r = &mut reply_rx => Some(r.map_or(Ending::Lost, Ending::Reported)),
-                // Before `taken`: a process already known dead did not take the work, whatever a
-                // `/next` it left pending did with it.
-                s = exit.wait_for(Option::is_some) => Some(Ending::Exited(s.ok().and_then(|s| *s))),
-                t = taken_rx => match t {
+                s = exit.wait_for(Option::is_some) => {
+                    // Whether it took the work before it died decides if the function ran.
+                    taken_at = taken_rx.try_recv().ok();
+                    Some(Ending::Exited(s.ok().and_then(|s| *s)))
+                }
+                t = &mut taken_rx => match t {
                     Ok(at) => { taken_at = Some(at); None }
                     Err(_) => Some(Ending::Lost),
                 },
