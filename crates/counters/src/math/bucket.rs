@@ -70,6 +70,11 @@ pub fn take(bucket: Bucket, tat: Option<u64>, n: u64, now: u64) -> (Option<u64>,
         return (tat, REFUSED_FOR_GOOD);
     }
     let interval = u128::from(interval);
+    // A TAT more than `burst` intervals ahead of now cannot come from takes: the clock stepped
+    // back (an NTP correction, a test clock set earlier). Such a state is forgotten — the bucket
+    // is full again — rather than throttling every request until the clock catches up.
+    let ceiling = u128::from(now) + u128::from(bucket.burst) * interval;
+    let tat = tat.filter(|t| u128::from(*t) <= ceiling);
     let base = u128::from(tat.unwrap_or(0).max(now));
     let new_tat = base + u128::from(n) * interval;
     // The earliest instant at which this take fits in the bucket.
@@ -103,6 +108,30 @@ mod tests {
     use super::*;
 
     const SEC: u64 = 1_000_000_000;
+
+    /// A clock stepped back leaves no bucket refusing until it catches up (a regression: the
+    /// account bucket refused every request after a test clock was set six minutes back).
+    #[test]
+    fn a_clock_stepped_back_does_not_throttle() {
+        let b = bucket(10.0, 5);
+        let mut tat = None;
+        for _ in 0..5 {
+            let (t, d) = take(b, tat, 1, 600 * SEC);
+            assert!(d.allowed);
+            tat = t;
+        }
+        assert!(!take(b, tat, 1, 600 * SEC).1.allowed, "the burst is spent");
+        // Six minutes earlier: what was taken "in the future" is forgotten.
+        let (_, d) = take(b, tat, 1, 240 * SEC);
+        assert!(d.allowed);
+        // A step back that leaves the state possible keeps it: four taken at 600 s leave one
+        // token, which 50 ms earlier had not been refilled yet.
+        let mut tat = None;
+        for _ in 0..4 {
+            tat = take(b, tat, 1, 600 * SEC).0;
+        }
+        assert!(!take(b, tat, 1, 600 * SEC - SEC / 20).1.allowed);
+    }
 
     fn bucket(rate: f64, burst: u64) -> Bucket {
         Bucket::new(BucketSpec {
