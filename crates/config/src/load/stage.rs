@@ -71,15 +71,10 @@ impl Loader {
                 method_settings.push(s);
             }
         }
-        let unauthorized_cache_control = entry
-            .unauthorized_cache_control_header_strategy
-            .as_deref()
-            .and_then(|s| {
-                self.cache_control_strategy(
-                    s,
-                    &format!("{pointer}/unauthorized_cache_control_header_strategy"),
-                )
-            });
+        let unauthorized_cache_control = self.cache_control_strategy(
+            entry.unauthorized_cache_control_header_strategy.as_deref(),
+            pointer,
+        );
         Some(StageConfig {
             name: name.to_string(),
             variables: entry.variables,
@@ -189,11 +184,17 @@ impl Loader {
         }
     }
 
-    fn cache_control_strategy(&mut self, s: &str, pointer: &str) -> Option<CacheControlStrategy> {
+    /// `unauthorized_cache_control_header_strategy` of the stage or method setting at `pointer`.
+    fn cache_control_strategy(
+        &mut self,
+        value: Option<&str>,
+        pointer: &str,
+    ) -> Option<CacheControlStrategy> {
+        let s = value?;
         let parsed = CacheControlStrategy::parse(s);
         if parsed.is_none() {
             self.error(
-                pointer,
+                &format!("{pointer}/unauthorized_cache_control_header_strategy"),
                 format!("{s:?} is not a strategy: use FAIL_WITH_403, SUCCEED_WITH_RESPONSE_HEADER or SUCCEED_WITHOUT_RESPONSE_HEADER"),
             );
         }
@@ -267,15 +268,10 @@ impl Loader {
             }
             Some(Duration::from_secs(ttl))
         });
-        let unauthorized_cache_control = entry
-            .unauthorized_cache_control_header_strategy
-            .as_deref()
-            .and_then(|s| {
-                self.cache_control_strategy(
-                    s,
-                    &format!("{pointer}/unauthorized_cache_control_header_strategy"),
-                )
-            });
+        let unauthorized_cache_control = self.cache_control_strategy(
+            entry.unauthorized_cache_control_header_strategy.as_deref(),
+            pointer,
+        );
         Some(MethodSetting {
             resource,
             verb,

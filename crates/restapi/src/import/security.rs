@@ -70,12 +70,8 @@ pub(crate) fn method_authorizer(
             }
         };
     }
-    let (security, sec_pointer) = match op.get("security") {
-        Some(s) => (s, format!("{pointer}/security")),
-        None => match global_security {
-            Some(s) => (s, "/security".to_string()),
-            None => return Authorizer::None,
-        },
+    let Some((security, sec_pointer)) = effective_security(op, global_security, pointer) else {
+        return Authorizer::None;
     };
     let Some(requirements) = security.as_array() else {
         cx.error(
@@ -186,12 +182,8 @@ pub(crate) fn api_key_required(
             }
         };
     }
-    let (security, sec_pointer) = match op.get("security") {
-        Some(s) => (s, format!("{pointer}/security")),
-        None => match global_security {
-            Some(s) => (s, "/security".to_string()),
-            None => return false,
-        },
+    let Some((security, sec_pointer)) = effective_security(op, global_security, pointer) else {
+        return false;
     };
     let mut required = false;
     for (i, requirement) in security.as_array().into_iter().flatten().enumerate() {
@@ -209,6 +201,18 @@ pub(crate) fn api_key_required(
         }
     }
     required
+}
+
+/// The operation's `security`, else the document's, with the pointer to report problems at.
+fn effective_security<'a>(
+    op: &'a Map<String, Value>,
+    global_security: Option<&'a Value>,
+    pointer: &str,
+) -> Option<(&'a Value, String)> {
+    match op.get("security") {
+        Some(s) => Some((s, format!("{pointer}/security"))),
+        None => global_security.map(|s| (s, "/security".to_string())),
+    }
 }
 
 fn scope_list(cx: &mut Cx, value: &Value, pointer: &str) -> Option<Vec<String>> {
