@@ -12,7 +12,7 @@ use super::identity::Identity;
 use super::{Exchange, Flow, Phase};
 use crate::error::{ErrorKind, GatewayError};
 use crate::services::Services;
-use crate::usage::{KeyIndex, KeyRecord, PlanRuntime, key_digest};
+use crate::usage::{KeyIndex, KeyRecord, PlanRuntime, key_digest, quota_key};
 
 /// The key a request presented and the plan it is metered by.
 pub struct ApiKeyUse {
@@ -20,6 +20,8 @@ pub struct ApiKeyUse {
     /// The value, for `$context.identity.apiKey` (integrations); logs get it masked.
     pub value: Box<str>,
     pub plan: Arc<PlanRuntime>,
+    /// The counter key of this key in this plan ([`quota_key`]): its plan bucket and its quota.
+    pub counter_key: Box<str>,
 }
 
 impl ApiKeyUse {
@@ -85,6 +87,7 @@ impl Phase for ApiKeyCheck {
             key: Arc::clone(key),
             value: value.into(),
             plan: Arc::clone(plan),
+            counter_key: quota_key(&plan.id, &key.id).into(),
         };
         ctx.api_key = Some(Box::new(used));
         Ok(Flow::Continue)

@@ -14,10 +14,11 @@
 //! docs/compatibility.md. Counting happens here, after authorization and the key check and
 //! before the cache and the integration: a throttled request never reaches the backend.
 
+use std::borrow::Cow;
+
 use super::{Exchange, Flow, Phase};
 use crate::error::{ErrorKind, GatewayError};
 use crate::services::Services;
-use crate::usage::quota_key;
 
 /// The account bucket's key.
 const ACCOUNT: &str = "account";
@@ -53,20 +54,19 @@ impl Phase for Throttle {
 
         if let Some(used) = key_use {
             let plan = &used.plan;
-            let per_method = route.resource().and_then(|r| {
+            let per_method = route.resource().zip(route.method()).and_then(|(r, m)| {
                 plan.stage(&route.api.id, &stage.name)?
-                    .methods
-                    .get(&(r.path.clone(), route.method()?.verb))
-                    .copied()
+                    .method(&r.path, m.verb)
             });
             let bucket = match per_method {
+                // Rare (a plan's per-method override): the key is built here.
                 Some(spec) => Some((
-                    format!("plan:{}:{}:{}", plan.id, used.key.id, method.counter_key),
+                    Cow::Owned(format!("{}:{}", used.counter_key, method.counter_key)),
                     spec,
                 )),
                 None => plan
                     .throttle
-                    .map(|spec| (format!("plan:{}:{}", plan.id, used.key.id), spec)),
+                    .map(|spec| (Cow::Borrowed(&*used.counter_key), spec)),
             };
             if let Some((key, spec)) = bucket
                 && !counters
@@ -100,7 +100,7 @@ impl Phase for Throttle {
             let plan = &used.plan;
             if let Some(quota) = plan.quota {
                 let state = counters
-                    .quota_add(&quota_key(&plan.id, &used.key.id), quota, 1, now)
+                    .quota_add(&used.counter_key, quota, 1, now)
                     .await
                     .map_err(unavailable)?;
                 if !state.allowed {

@@ -38,7 +38,24 @@ pub struct PlanRuntime {
 /// that method.
 #[derive(Debug, Default)]
 pub struct PlanStageRuntime {
-    pub methods: HashMap<(String, Verb), BucketSpec>,
+    /// By resource path, then verb: the request path looks up with borrowed parts.
+    methods: HashMap<String, HashMap<Verb, BucketSpec>>,
+}
+
+impl PlanStageRuntime {
+    /// From (resource path, verb) pairs.
+    pub fn new(methods: impl IntoIterator<Item = ((String, Verb), BucketSpec)>) -> Self {
+        let mut by_path: HashMap<String, HashMap<Verb, BucketSpec>> = HashMap::new();
+        for ((path, verb), spec) in methods {
+            by_path.entry(path).or_default().insert(verb, spec);
+        }
+        PlanStageRuntime { methods: by_path }
+    }
+
+    /// The plan's own throttle for one method, if it sets one.
+    pub fn method(&self, path: &str, verb: Verb) -> Option<BucketSpec> {
+        self.methods.get(path)?.get(&verb).copied()
+    }
 }
 
 impl PlanRuntime {
@@ -97,14 +114,10 @@ impl KeyIndex {
                     .api_stages
                     .iter()
                     .map(|s| {
-                        let methods = s
-                            .throttle
-                            .iter()
-                            .map(|(m, t)| (m.clone(), bucket(*t)))
-                            .collect();
+                        let methods = s.throttle.iter().map(|(m, t)| (m.clone(), bucket(*t)));
                         (
                             (s.api.clone(), s.stage.clone()),
-                            PlanStageRuntime { methods },
+                            PlanStageRuntime::new(methods),
                         )
                     })
                     .collect(),
@@ -248,7 +261,7 @@ mod tests {
         assert_eq!(&*plan.id, "p1");
         assert_eq!(plan.quota.unwrap().period, Period::Week);
         let stage = plan.stage("petstore01", "prod").unwrap();
-        assert_eq!(stage.methods[&("/pets".to_string(), Verb::Get)].burst, 3);
+        assert_eq!(stage.method("/pets", Verb::Get).map(|b| b.burst), Some(3));
         assert!(KeyIndex::plan_for([&empty, &index], "k1", "petstore01", "beta").is_none());
         // The broken plan is left out: its key has no plan.
         assert!(KeyIndex::plan_for([&empty, &index], "k2", "petstore01", "prod").is_none());

@@ -8,7 +8,7 @@
 //!  "quota": {"limit": 1000, "period": "DAY", "offset": 0}}
 //! ```
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -125,14 +125,13 @@ impl PlanDefinition {
             .api_stages
             .iter()
             .map(|s| {
-                let methods: HashMap<(String, Verb), BucketSpec> = s
+                let methods = s
                     .throttle
                     .iter()
-                    .filter_map(|(k, t)| Some((method_key(k)?, bucket(*t))))
-                    .collect();
+                    .filter_map(|(k, t)| Some((method_key(k)?, bucket(*t))));
                 (
                     (s.api_id.clone(), s.stage.clone()),
-                    PlanStageRuntime { methods },
+                    PlanStageRuntime::new(methods),
                 )
             })
             .collect();

@@ -8,10 +8,12 @@ use std::time::SystemTime;
 
 use store::{StoreError, UsageCount, UsageStore};
 
-use super::utc_day;
+use super::utc_day_of_unix;
 
-/// (plan id, key id, UTC day).
-type Slot = (Arc<str>, Arc<str>, String);
+/// (plan id, key id, UTC day as days since the Unix epoch: no string per request).
+type Slot = (Arc<str>, Arc<str>, i64);
+
+const DAY_SECS: i64 = 86_400;
 
 #[derive(Default)]
 pub struct UsageRecorder {
@@ -23,7 +25,7 @@ impl UsageRecorder {
     pub fn record(&self, plan: &Arc<str>, key: &Arc<str>, now: SystemTime) {
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         *pending
-            .entry((Arc::clone(plan), Arc::clone(key), utc_day(now)))
+            .entry((Arc::clone(plan), Arc::clone(key), unix_day(now)))
             .or_insert(0) += 1;
     }
 
@@ -39,7 +41,7 @@ impl UsageRecorder {
             .map(|((plan, key, day), n)| UsageCount {
                 plan_id: plan.to_string(),
                 key_id: key.to_string(),
-                day: day.clone(),
+                day: utc_day_of_unix(day.saturating_mul(DAY_SECS)),
                 count: *n,
             })
             .collect();
@@ -54,6 +56,13 @@ impl UsageRecorder {
             }
         }
     }
+}
+
+/// Days since the Unix epoch of `t` (UTC); instants before it count as day 0.
+fn unix_day(t: SystemTime) -> i64 {
+    t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| {
+        i64::try_from(d.as_secs()).unwrap_or(i64::MAX) / DAY_SECS
+    })
 }
 
 #[cfg(test)]
