@@ -18,6 +18,7 @@ pub mod codes;
 pub mod error;
 pub mod password;
 pub mod secret_hash;
+pub mod totp;
 
 pub use error::{CognitoError, ErrorType};
 pub use password::{PasswordHasher, PasswordPolicy};
