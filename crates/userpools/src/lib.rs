@@ -1,6 +1,6 @@
 //! User pools as Amazon Cognito runs them, the parts that are pure computation: the password
 //! policy and its messages, password hashing (Argon2id), the app client's `SECRET_HASH`,
-//! confirmation codes, attribute names and sign-in aliases, and the JSON error shape of Cognito's
+//! confirmation codes, TOTP software tokens, attribute names and sign-in aliases, and the JSON error shape of Cognito's
 //! Identity Provider API. Storage lives behind `store::UserPoolStore`; tokens in `tokens`; SRP in
 //! `srp`; the service that combines them is not built yet (see `ARCHITECTURE.md`).
 //!
