@@ -16,6 +16,7 @@
 pub mod attributes;
 pub mod codes;
 pub mod error;
+pub mod filter;
 pub mod password;
 pub mod secret_hash;
 pub mod totp;
