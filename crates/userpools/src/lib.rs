@@ -1,8 +1,8 @@
 //! User pools as Amazon Cognito runs them, the parts that are pure computation: the password
 //! policy and its messages, password hashing (Argon2id), the app client's `SECRET_HASH`,
 //! confirmation codes, TOTP software tokens, attribute names and sign-in aliases, and the JSON error shape of Cognito's
-//! Identity Provider API. Storage lives behind `store::UserPoolStore`; tokens in `tokens`; SRP in
-//! `srp`; the service that combines them is not built yet (see `ARCHITECTURE.md`).
+//! Identity Provider API. Tokens are `tokens`' and SRP is `srp`'s; the users' storage and the
+//! service that combines them are not built yet (see `ARCHITECTURE.md`).
 //!
 //! Every function here is deterministic given its inputs, except those named for randomness
 //! (`generate_*`), which take their bytes from the operating system through `ring`.
