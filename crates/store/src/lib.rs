@@ -1,7 +1,8 @@
 //! Portcullis state, one trait per capability, so that the embedded SQLite default and a shared
 //! database for several nodes are interchangeable.
 //!
-//! A capability is a trait for one kind of state: [`SessionStore`] (temporary credentials) and
+//! A capability is a trait for one kind of state: [`SessionStore`] (temporary credentials),
+//! [`UsageStore`] (API keys and usage), [`UserPoolStore`] (user-pool users and groups) and
 //! [`Health`] (is the storage there). A backend implements every capability and hands them out
 //! bundled as [`Stores`], which the gateway holds and clones freely; code that needs one kind of
 //! state takes that trait alone (the purge task takes only an `Arc<dyn SessionStore>`), so a test
@@ -31,6 +32,7 @@ pub mod purge;
 mod session;
 mod sqlite;
 mod usage;
+mod userpool;
 
 use std::sync::Arc;
 
@@ -38,6 +40,10 @@ pub use health::Health;
 pub use session::{SessionCredentials, SessionStore, StoredSession, session_token_sha256};
 pub use sqlite::SqliteStore;
 pub use usage::{StoredApiKey, StoredUsagePlan, UsageCount, UsageError, UsageStore};
+pub use userpool::{
+    Alias, MfaSettings, PasswordRecord, StoredGroup, StoredUser, UserPoolError, UserPoolStore,
+    UserStatus,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -67,6 +73,8 @@ pub struct Stores {
     pub sessions: Arc<dyn SessionStore>,
     /// API keys and usage plans created through the admin API, and recorded usage.
     pub usage: Arc<dyn UsageStore>,
+    /// User-pool users, aliases and groups (not served yet: the Cognito issue wires it).
+    pub userpools: Arc<dyn UserPoolStore>,
     /// Reachability, for `/readyz` and the startup log.
     pub health: Arc<dyn Health>,
 }

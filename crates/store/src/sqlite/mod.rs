@@ -7,6 +7,9 @@ mod upgrade_tests;
 mod usage;
 #[cfg(test)]
 mod usage_tests;
+mod userpool;
+#[cfg(test)]
+mod userpool_tests;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -85,6 +88,7 @@ impl SqliteStore {
         Stores {
             sessions: this.clone(),
             usage: this.clone(),
+            userpools: this.clone(),
             health: this,
         }
     }
