@@ -199,6 +199,32 @@ async fn fetch_user(
         .transpose()
 }
 
+/// Deletes a row and what hangs off it, in one transaction: each of `dependents`, then `owner`,
+/// all bound to (`pool`, `key`). `NotFound` (and nothing deleted) if `owner` matches no row.
+async fn delete_with_dependents(
+    store: &SqliteStore,
+    dependents: &[&'static str],
+    owner: &'static str,
+    pool: &str,
+    key: &str,
+) -> Result<(), UserPoolError> {
+    let mut tx = store.pool().begin().await.map_err(StoreError::from)?;
+    for statement in dependents.iter().chain([&owner]) {
+        let done = sqlx::query(*statement)
+            .bind(pool)
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from)?;
+        if *statement == owner && done.rows_affected() == 0 {
+            // Dropping the transaction rolls the dependents' deletes back.
+            return Err(UserPoolError::NotFound);
+        }
+    }
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
+}
+
 #[async_trait]
 impl UserPoolStore for SqliteStore {
     async fn create_user(&self, user: &StoredUser, aliases: &[Alias]) -> Result<(), UserPoolError> {
@@ -318,29 +344,17 @@ impl UserPoolStore for SqliteStore {
     }
 
     async fn delete_user(&self, pool: &str, username: &str) -> Result<(), UserPoolError> {
-        let mut tx = self.pool().begin().await.map_err(StoreError::from)?;
-        for statement in [
-            "DELETE FROM userpool_aliases WHERE pool = ? AND username = ?",
-            "DELETE FROM userpool_memberships WHERE pool = ? AND username = ?",
-        ] {
-            sqlx::query(statement)
-                .bind(pool)
-                .bind(username)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from)?;
-        }
-        let done = sqlx::query("DELETE FROM userpool_users WHERE pool = ? AND username = ?")
-            .bind(pool)
-            .bind(username)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from)?;
-        if done.rows_affected() == 0 {
-            return Err(UserPoolError::NotFound);
-        }
-        tx.commit().await.map_err(StoreError::from)?;
-        Ok(())
+        delete_with_dependents(
+            self,
+            &[
+                "DELETE FROM userpool_aliases WHERE pool = ? AND username = ?",
+                "DELETE FROM userpool_memberships WHERE pool = ? AND username = ?",
+            ],
+            "DELETE FROM userpool_users WHERE pool = ? AND username = ?",
+            pool,
+            username,
+        )
+        .await
     }
 
     async fn list_users(
@@ -410,24 +424,14 @@ impl UserPoolStore for SqliteStore {
     }
 
     async fn delete_group(&self, pool: &str, name: &str) -> Result<(), UserPoolError> {
-        let mut tx = self.pool().begin().await.map_err(StoreError::from)?;
-        sqlx::query("DELETE FROM userpool_memberships WHERE pool = ? AND group_name = ?")
-            .bind(pool)
-            .bind(name)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from)?;
-        let done = sqlx::query("DELETE FROM userpool_groups WHERE pool = ? AND name = ?")
-            .bind(pool)
-            .bind(name)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from)?;
-        if done.rows_affected() == 0 {
-            return Err(UserPoolError::NotFound);
-        }
-        tx.commit().await.map_err(StoreError::from)?;
-        Ok(())
+        delete_with_dependents(
+            self,
+            &["DELETE FROM userpool_memberships WHERE pool = ? AND group_name = ?"],
+            "DELETE FROM userpool_groups WHERE pool = ? AND name = ?",
+            pool,
+            name,
+        )
+        .await
     }
 
     async fn add_user_to_group(
