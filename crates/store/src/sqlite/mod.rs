@@ -31,6 +31,11 @@ fn from_unix(secs: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(u64::try_from(secs).unwrap_or(0))
 }
 
+/// Whether a statement failed on a UNIQUE constraint (an id, name or value already taken).
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
 pub struct SqliteStore {
     pool: SqlitePool,
     description: String,

@@ -3,13 +3,14 @@
 
 use async_trait::async_trait;
 
-use super::{SqliteStore, from_unix, unix};
+use super::{SqliteStore, from_unix, is_unique_violation, unix};
 use crate::{StoreError, StoredApiKey, StoredUsagePlan, UsageCount, UsageError, UsageStore};
 
 fn conflict_or(e: sqlx::Error, what: impl FnOnce() -> String) -> UsageError {
-    match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => UsageError::Conflict(what()),
-        _ => UsageError::Store(e.into()),
+    if is_unique_violation(&e) {
+        UsageError::Conflict(what())
+    } else {
+        UsageError::Store(e.into())
     }
 }
 

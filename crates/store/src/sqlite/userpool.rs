@@ -8,15 +8,31 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 use sqlx::{Sqlite, Transaction};
 
-use super::{SqliteStore, from_unix, unix};
+use super::{SqliteStore, from_unix, is_unique_violation, unix};
 use crate::StoreError;
 use crate::userpool::{
     Alias, MfaSettings, PasswordRecord, StoredGroup, StoredUser, UserPoolError, UserPoolStore,
     UserStatus,
 };
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+impl From<sqlx::Error> for UserPoolError {
+    fn from(e: sqlx::Error) -> Self {
+        UserPoolError::Store(e.into())
+    }
+}
+
+/// `taken` for a unique-constraint violation (the name, alias or id is someone else's), the
+/// storage error otherwise.
+fn taken_or(e: sqlx::Error, taken: UserPoolError) -> UserPoolError {
+    if is_unique_violation(&e) {
+        taken
+    } else {
+        e.into()
+    }
+}
+
+fn attributes_json(attributes: &BTreeMap<String, String>) -> Result<String, StoreError> {
+    serde_json::to_string(attributes).map_err(|e| StoreError::Query(e.to_string()))
 }
 
 fn corrupt(what: &str) -> StoreError {
@@ -141,8 +157,7 @@ async fn put_aliases(
         .bind(&user.pool)
         .bind(&user.username)
         .execute(&mut **tx)
-        .await
-        .map_err(StoreError::from)?;
+        .await?;
     for (kind, value) in aliases {
         sqlx::query(
             "INSERT INTO userpool_aliases (pool, kind, value, username) VALUES (?, ?, ?, ?)",
@@ -153,13 +168,7 @@ async fn put_aliases(
         .bind(&user.username)
         .execute(&mut **tx)
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                UserPoolError::AliasExists(kind.clone())
-            } else {
-                UserPoolError::Store(e.into())
-            }
-        })?;
+        .map_err(|e| taken_or(e, UserPoolError::AliasExists(kind.clone())))?;
     }
     Ok(())
 }
@@ -208,27 +217,26 @@ async fn delete_with_dependents(
     pool: &str,
     key: &str,
 ) -> Result<(), UserPoolError> {
-    let mut tx = store.pool().begin().await.map_err(StoreError::from)?;
+    let mut tx = store.pool().begin().await?;
     for statement in dependents.iter().chain([&owner]) {
         let done = sqlx::query(*statement)
             .bind(pool)
             .bind(key)
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from)?;
+            .await?;
         if *statement == owner && done.rows_affected() == 0 {
             // Dropping the transaction rolls the dependents' deletes back.
             return Err(UserPoolError::NotFound);
         }
     }
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
 #[async_trait]
 impl UserPoolStore for SqliteStore {
     async fn create_user(&self, user: &StoredUser, aliases: &[Alias]) -> Result<(), UserPoolError> {
-        let mut tx = self.pool().begin().await.map_err(StoreError::from)?;
+        let mut tx = self.pool().begin().await?;
         sqlx::query(concat!(
             "INSERT INTO userpool_users (",
             user_columns!(),
@@ -237,10 +245,7 @@ impl UserPoolStore for SqliteStore {
         .bind(&user.pool)
         .bind(&user.username)
         .bind(&user.sub)
-        .bind(
-            serde_json::to_string(&user.attributes)
-                .map_err(|e| StoreError::Query(e.to_string()))?,
-        )
+        .bind(attributes_json(&user.attributes)?)
         .bind(user.status.as_str())
         .bind(i64::from(user.enabled))
         .bind(user.password.as_ref().map(password_json))
@@ -250,15 +255,9 @@ impl UserPoolStore for SqliteStore {
         .bind(version_i64(user.version))
         .execute(&mut *tx)
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                UserPoolError::UsernameExists
-            } else {
-                UserPoolError::Store(e.into())
-            }
-        })?;
+        .map_err(|e| taken_or(e, UserPoolError::UsernameExists))?;
         put_aliases(&mut tx, user, aliases).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -301,17 +300,14 @@ impl UserPoolStore for SqliteStore {
         aliases: &[Alias],
     ) -> Result<u64, UserPoolError> {
         let next = user.version.saturating_add(1);
-        let mut tx = self.pool().begin().await.map_err(StoreError::from)?;
+        let mut tx = self.pool().begin().await?;
         let done = sqlx::query(
             "UPDATE userpool_users SET sub = ?, attributes = ?, status = ?, enabled = ?, \
              password = ?, mfa = ?, updated_at = ?, version = ? \
              WHERE pool = ? AND username = ? AND version = ?",
         )
         .bind(&user.sub)
-        .bind(
-            serde_json::to_string(&user.attributes)
-                .map_err(|e| StoreError::Query(e.to_string()))?,
-        )
+        .bind(attributes_json(&user.attributes)?)
         .bind(user.status.as_str())
         .bind(i64::from(user.enabled))
         .bind(user.password.as_ref().map(password_json))
@@ -322,16 +318,14 @@ impl UserPoolStore for SqliteStore {
         .bind(&user.username)
         .bind(version_i64(user.version))
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from)?;
+        .await?;
         if done.rows_affected() == 0 {
             let exists: Option<(i64,)> =
                 sqlx::query_as("SELECT 1 FROM userpool_users WHERE pool = ? AND username = ?")
                     .bind(&user.pool)
                     .bind(&user.username)
                     .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(StoreError::from)?;
+                    .await?;
             return Err(if exists.is_some() {
                 UserPoolError::Conflict
             } else {
@@ -339,7 +333,7 @@ impl UserPoolStore for SqliteStore {
             });
         }
         put_aliases(&mut tx, user, aliases).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(next)
     }
 
@@ -390,13 +384,7 @@ impl UserPoolStore for SqliteStore {
         .bind(unix(group.modified))
         .execute(self.pool())
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                UserPoolError::GroupExists
-            } else {
-                UserPoolError::Store(e.into())
-            }
-        })?;
+        .map_err(|e| taken_or(e, UserPoolError::GroupExists))?;
         Ok(())
     }
 
@@ -452,7 +440,7 @@ impl UserPoolStore for SqliteStore {
         .bind(username)
         .execute(self.pool())
         .await
-        .map_err(StoreError::from)?;
+        ?;
         if done.rows_affected() == 0 {
             let member: Option<(i64,)> = sqlx::query_as(
                 "SELECT 1 FROM userpool_memberships WHERE pool = ? AND group_name = ? AND username = ?",
@@ -462,7 +450,7 @@ impl UserPoolStore for SqliteStore {
             .bind(username)
             .fetch_optional(self.pool())
             .await
-            .map_err(StoreError::from)?;
+            ?;
             if member.is_none() {
                 return Err(UserPoolError::NotFound);
             }
@@ -483,8 +471,7 @@ impl UserPoolStore for SqliteStore {
         .bind(group)
         .bind(username)
         .execute(self.pool())
-        .await
-        .map_err(StoreError::from)?;
+        .await?;
         if done.rows_affected() == 0 {
             return Err(UserPoolError::NotFound);
         }
