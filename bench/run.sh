@@ -10,7 +10,7 @@
 #   WARMUP [2s]     warm-up per scenario before round 1 (not counted; also checks for 2xx answers)
 #   PAUSE [1]       seconds of rest between runs
 #   ONLY            space-separated scenario names to run (default: all)
-#   PORT_BASE [18080]  ports PORT_BASE+1 .. PORT_BASE+8 on 127.0.0.1 are used
+#   PORT_BASE [18080]  ports PORT_BASE+1 .. PORT_BASE+10 on 127.0.0.1 are used
 #   OUT [bench/out] where configs, logs and results go
 #   WAIT_QUIET [0]  wait up to this many seconds for the machine to be < 25 % busy before starting
 #   PROFILE=1       after the measured rounds, profile each Portcullis path with `perf record`
@@ -21,7 +21,13 @@
 #   OVERLOAD=1      after the measured rounds, drive /prod/limited (a LIMITED_RATE [500]/s method
 #                   throttle) at 0.5×, 1× and 2× its rate with hey (OVERLOAD_DURATION [10s] each) and
 #                   report admitted rate, 429 share and admitted p50/p99 (bench/overload.py)
+#   SERVERLESS [auto]  1: also run the serverless-offline peer (bench/serverless: npm serverless@3 +
+#                   serverless-offline@13, installed there with npm when missing) — the same Node.js
+#                   TOKEN authorizer in front of a Node.js handler, and the handler alone; 0: never;
+#                   auto: when npm and node are on PATH
 #   SKIP_BUILD=1    use the existing release binary; PORTCULLIS_BIN=path to use another binary
+#   The scenario serverless-offline installs npm's serverless@3 + serverless-offline@13 into
+#   OUT/serverless on first use (needs node and npm); it is started only when selected.
 #   CARGO_TARGET_DIR   honoured when building and when locating the binary
 set -euo pipefail
 
@@ -50,7 +56,17 @@ PCN_PORT=$((PORT_BASE + 5))
 PCN_ADMIN_PORT=$((PORT_BASE + 6))
 CG_PORT=$((PORT_BASE + 7))
 CG_ADMIN_PORT=$((PORT_BASE + 8))
-ALL_PORTS=("$UPSTREAM_PORT" "$NGINX_PROXY_PORT" "$PC1_PORT" "$PC1_ADMIN_PORT" "$PCN_PORT" "$PCN_ADMIN_PORT" "$CG_PORT" "$CG_ADMIN_PORT")
+# serverless-offline's HTTP port and its Lambda invoke port.
+SLS_PORT=$((PORT_BASE + 9))
+SLS_LAMBDA_PORT=$((PORT_BASE + 10))
+ALL_PORTS=("$UPSTREAM_PORT" "$NGINX_PROXY_PORT" "$PC1_PORT" "$PC1_ADMIN_PORT" "$PCN_PORT" "$PCN_ADMIN_PORT" "$CG_PORT" "$CG_ADMIN_PORT" "$SLS_PORT" "$SLS_LAMBDA_PORT")
+SERVERLESS=${SERVERLESS:-auto}
+if [[ $SERVERLESS == auto ]]; then
+    if command -v npm >/dev/null && command -v node >/dev/null; then SERVERLESS=1; else SERVERLESS=0; fi
+fi
+SLS_PORT=$((PORT_BASE + 9))
+SLS_LAMBDA_PORT=$((PORT_BASE + 10))
+ALL_PORTS=("$UPSTREAM_PORT" "$NGINX_PROXY_PORT" "$PC1_PORT" "$PC1_ADMIN_PORT" "$PCN_PORT" "$PCN_ADMIN_PORT" "$CG_PORT" "$CG_ADMIN_PORT" "$SLS_PORT" "$SLS_LAMBDA_PORT")
 
 BENCH_ACCESS_KEY=AKIABENCH00000000001
 BENCH_SECRET=bench-secret-0000000000000000000000000000
@@ -102,7 +118,31 @@ define_scenarios() {
     # An API key and its usage plan (key lookup, plan throttle and quota, usage counted).
     add_scenario portcullis-apikey "http://127.0.0.1:$PC1_PORT/prod/keyed/bench" lua/apikey.lua portcullis-1w \
         "Portcullis http_proxy requiring an API key in a usage plan (throttle + quota), 1 worker"
+    # A COGNITO_USER_POOLS authorizer: an ID token of the config's pool (bench/id_token.py signs in).
+    add_scenario portcullis-cognito "http://127.0.0.1:$PC1_PORT/prod/cognito/bench" token: portcullis-1w \
+        "Portcullis http_proxy behind a COGNITO_USER_POOLS authorizer (ID token, deny list on), 1 worker"
+    # A TOKEN Lambda authorizer (examples/functions/token-authorizer/index.mjs under the Node.js
+    # bootstrap), cached (300 s): after the first request, what it adds over portcullis-1w is the
+    # cache lookup and the cached policy's evaluation against each method ARN.
+    add_scenario portcullis-lambda-token "http://127.0.0.1:$PC1_PORT/prod/lambda/bench" lua/token.lua portcullis-1w \
+        "Portcullis http_proxy behind a cached TOKEN Lambda authorizer (Node.js), 1 worker"
+    if ((SERVERLESS)); then
+        add_scenario serverless-offline "http://127.0.0.1:$SLS_PORT/dev/hello" - serverless-offline \
+            "serverless-offline: a Node.js Lambda proxy handler (the peer's floor)"
+        add_scenario serverless-offline-token "http://127.0.0.1:$SLS_PORT/dev/secured" lua/token.lua serverless-offline \
+            "serverless-offline: the same TOKEN authorizer (cached 300 s) in front of that handler"
+    fi
+    # Lambda: the same Node.js handler (bench/lambda/handler.js) through Portcullis's aws_proxy
+    # integration (its function host; the node processes are Portcullis's children, so their CPU
+    # is charged to it) and behind serverless-offline, the peer users run today for this.
+    add_scenario portcullis-lambda "http://127.0.0.1:$PC1_PORT/prod/lambda" - portcullis-1w \
+        "Portcullis aws_proxy to a Node.js handler (runtime nodejs22.x, warm environments), 1 worker"
+    add_scenario serverless-offline "http://127.0.0.1:$SLS_PORT/dev/lambda" - serverless-offline \
+        "serverless-offline 13 (Serverless Framework 3), the same Node.js handler behind an http event"
 }
+
+# Whether a scenario is selected (ONLY), for processes only some scenarios need.
+wanted() { [[ -z $ONLY || " $ONLY " == *" $1 "* ]]; }
 
 # ---------------------------------------------------------------------------------------------
 # Tools
@@ -120,6 +160,10 @@ ensure_tools() {
     command -v curl >/dev/null || missing+=(curl)
     command -v python3 >/dev/null || missing+=(python3)
     command -v ss >/dev/null || missing+=(iproute2)
+    if wanted serverless-offline; then
+        command -v node >/dev/null || missing+=(nodejs)
+        command -v npm >/dev/null || missing+=(npm)
+    fi
     if ((${#missing[@]})); then
         if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
             log "installing ${missing[*]} with apt-get"
@@ -299,15 +343,52 @@ paths:
         type: http_proxy
         httpMethod: GET
         uri: "${stageVariables.backend}/{proxy}"
+  /cognito/{proxy+}:
+    get:
+      security: [{pool: []}]
+      x-amazon-apigateway-integration:
+        type: http_proxy
+        httpMethod: GET
+        uri: "${stageVariables.backend}/{proxy}"
   /limited:
     get:
       x-amazon-apigateway-integration:
         type: http_proxy
         httpMethod: GET
         uri: "${stageVariables.backend}/bench"
+  /lambda/{proxy+}:
+    get:
+      security: [{token: []}]
+      x-amazon-apigateway-integration:
+        type: http_proxy
+        httpMethod: GET
+        uri: "${stageVariables.backend}/{proxy}"
+  /lambda:
+    get:
+      x-amazon-apigateway-integration:
+        type: aws_proxy
+        httpMethod: POST
+        uri: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:BenchNode/invocations"
 components:
   securitySchemes:
+    token:
+      type: apiKey
+      name: Authorization
+      in: header
+      x-amazon-apigateway-authtype: custom
+      x-amazon-apigateway-authorizer:
+        type: token
+        authorizerUri: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:BenchTokenAuthorizer/invocations"
+        authorizerResultTtlInSeconds: 300
     api_key: {type: apiKey, name: x-api-key, in: header}
+    pool:
+      type: apiKey
+      name: Authorization
+      in: header
+      x-amazon-apigateway-authtype: cognito_user_pools
+      x-amazon-apigateway-authorizer:
+        type: cognito_user_pools
+        providerARNs: ["arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Bench"]
 EOF
     local name port admin server
     for name in 1w default; do
@@ -344,6 +425,16 @@ apis:
         method_settings:
           "/cached/{proxy+}/GET": {caching_enabled: true, cache_ttl_in_seconds: 3600}
           "/limited/GET": {throttling_rate_limit: $LIMITED_RATE, throttling_burst_limit: $LIMITED_RATE}
+functions:
+  - {name: BenchNode, runtime: nodejs22.x, handler: handler.handler, code: "$BENCH_DIR/lambda"}
+user_pools:
+  - id: us-east-1_Bench
+    username_attributes: [email]
+    sign_up_confirmation: auto
+    password_policy: {require_symbols: false}
+    clients: [{id: bench-web, auth_flows: [USER_PASSWORD_AUTH]}]
+functions:
+  - {name: BenchTokenAuthorizer, runtime: nodejs22.x, handler: index.handler, code: "$REPO/examples/functions/token-authorizer"}
 iam:
   policies:
     InvokeBench: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "execute-api:Invoke", Resource: "arn:aws:execute-api:us-east-1:123456789012:bench00001/prod/*"}]}
@@ -371,11 +462,42 @@ start_processes() {
     launch nginx proxy "$NGINX_PROXY_PORT" nginx-proxy
     launch portcullis 1w "$PC1_PORT" portcullis-1w
     launch portcullis default "$PCN_PORT" portcullis-default
+    if ((SERVERLESS)); then launch_serverless; fi
     # The proxies really reach the upstream.
+    # The proxies really reach the upstream (and the function its handler).
     local url
-    for url in "http://127.0.0.1:$NGINX_PROXY_PORT/bench" "http://127.0.0.1:$PC1_PORT/prod/bench" "http://127.0.0.1:$PCN_PORT/prod/bench"; do
-        [[ $(curl -s --max-time 2 "$url") == ok ]] || die "$url does not answer the upstream's \"ok\""
+    for url in "http://127.0.0.1:$NGINX_PROXY_PORT/bench" "http://127.0.0.1:$PC1_PORT/prod/bench" "http://127.0.0.1:$PCN_PORT/prod/bench" "http://127.0.0.1:$PC1_PORT/prod/lambda"; do
+        [[ $(curl -s --max-time 5 "$url") == ok ]] || die "$url does not answer the upstream's \"ok\""
     done
+    # The Lambda authorizer's route: the function starts (cold) on this first request.
+    [[ $(curl -s --max-time 10 -H 'Authorization: allow:bench' "http://127.0.0.1:$PC1_PORT/prod/lambda/bench") == ok ]] ||
+        die "the TOKEN authorizer route does not answer the upstream's ok; see $OUT/portcullis-1w.log"
+    if wanted serverless-offline; then start_serverless_offline; fi
+}
+
+# serverless-offline with the same handler, in OUT/serverless (npm packages installed there once).
+start_serverless_offline() {
+    local dir="$OUT/serverless" logf="$OUT/serverless-offline.log" pid i
+    mkdir -p "$dir/lambda"
+    cp "$BENCH_DIR/serverless.yml" "$dir/serverless.yml"
+    cp "$BENCH_DIR/lambda/handler.js" "$dir/lambda/handler.js"
+    if [[ ! -x $dir/node_modules/.bin/serverless ]]; then
+        log "installing serverless@3 and serverless-offline@13 into $dir (npm)"
+        [[ -f $dir/package.json ]] || echo '{"name": "portcullis-bench-serverless", "private": true}' >"$dir/package.json"
+        (cd "$dir" && npm install --no-audit --no-fund --loglevel=error serverless@3 serverless-offline@13 >"$OUT/npm.log" 2>&1) ||
+            die "npm install failed; see $OUT/npm.log"
+    fi
+    : >"$logf"
+    # Serverless Framework 3 telemetry and update checks off: the benchmark talks to no one.
+    (cd "$dir" && SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SLS_DEPRECATION_DISABLE='*' \
+        AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench \
+        exec node_modules/.bin/serverless offline --httpPort "$SLS_PORT" --lambdaPort "$SLS_LAMBDA_PORT" \
+        --host 127.0.0.1 >"$logf" 2>&1) &
+    pid=$!
+    STARTED+=("$pid")
+    wait_http "http://127.0.0.1:$SLS_PORT/dev/lambda" 60 "$pid" || die "serverless-offline did not start; see $logf"
+    register_proc serverless-offline "$pid"
+    log "started serverless-offline (pid $pid) on 127.0.0.1:$SLS_PORT"
 }
 
 launch() { # kind name port proc-key
@@ -401,6 +523,30 @@ launch() { # kind name port proc-key
     fi
     register_proc "$key" "$pid"
     log "started $key (pid $pid) on 127.0.0.1:$port"
+}
+
+# serverless-offline (bench/serverless), with the authorizer Portcullis runs copied beside its
+# handler (serverless resolves handlers inside the service directory).
+launch_serverless() {
+    local dir="$BENCH_DIR/serverless" logf="$OUT/serverless-offline.log" pid
+    if [[ ! -x $dir/node_modules/.bin/serverless ]]; then
+        log "installing serverless@3 and serverless-offline@13 into bench/serverless (npm)"
+        (cd "$dir" && npm install --no-audit --no-fund --silent) >"$OUT/npm.log" 2>&1 ||
+            die "npm install failed in bench/serverless; see $OUT/npm.log"
+    fi
+    cp "$REPO/examples/functions/token-authorizer/index.mjs" "$dir/authorizer.mjs"
+    : >"$logf"
+    # Credentials are placeholders: serverless-offline calls no AWS service.
+    (cd "$dir" && AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench SLS_TELEMETRY_DISABLED=1 \
+        exec node_modules/.bin/serverless offline start --host 127.0.0.1 --httpPort "$SLS_PORT" \
+        --lambdaPort "$SLS_LAMBDA_PORT" --noTimeout) >"$logf" 2>&1 &
+    pid=$!
+    STARTED+=("$pid")
+    wait_http "http://127.0.0.1:$SLS_PORT/dev/hello" 60 "$pid" || die "serverless-offline did not start; see $logf"
+    [[ $(curl -s -H 'Authorization: allow:bench' "http://127.0.0.1:$SLS_PORT/dev/secured") == ok ]] ||
+        die "serverless-offline's authorizer route does not answer ok; see $logf"
+    register_proc serverless-offline "$pid"
+    log "started serverless-offline (pid $pid) on 127.0.0.1:$SLS_PORT"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -444,6 +590,9 @@ wrk_script_for() { # scenario-name lua [url] -> path of the combined script
         if [[ $lua == sign:* ]]; then
             python3 "$BENCH_DIR/sign.py" "$url" "$BENCH_ACCESS_KEY" "$BENCH_SECRET" ||
                 die "scenario $name: cannot sign its request (see bench/sign.py)"
+        elif [[ $lua == token: ]]; then
+            python3 "$BENCH_DIR/id_token.py" "${url%%/prod/*}" ||
+                die "scenario $name: cannot sign in to the user pool (see bench/id_token.py)"
         elif [[ $lua != - ]]; then
             [[ -f $BENCH_DIR/$lua ]] || die "scenario $name: no such wrk script bench/$lua"
             cat "$BENCH_DIR/$lua"

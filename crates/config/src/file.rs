@@ -136,7 +136,7 @@ fn duration_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::
         .map_err(serde::de::Error::custom)
 }
 
-/// `500ms`, `10s`, `2m`: the forms people write in config files.
+/// `500ms`, `10s`, `2m`, `1h`, `30d`: the forms people write in config files.
 pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
@@ -147,7 +147,9 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     match unit {
         "ms" => Ok(Duration::from_millis(n)),
         "s" => Ok(Duration::from_secs(n)),
-        "m" => Ok(Duration::from_secs(n * 60)),
+        "m" => Ok(Duration::from_secs(n.saturating_mul(60))),
+        "h" => Ok(Duration::from_secs(n.saturating_mul(3600))),
+        "d" => Ok(Duration::from_secs(n.saturating_mul(86_400))),
         _ => Err(format!(
             "invalid duration {s:?}; write e.g. 500ms, 10s or 2m"
         )),
@@ -163,7 +165,9 @@ mod tests {
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
         assert_eq!(parse_duration(" 2m "), Ok(Duration::from_secs(120)));
-        for bad in ["", "10", "s", "1h", "-1s", "1.5s"] {
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("30d"), Ok(Duration::from_secs(30 * 86_400)));
+        for bad in ["", "10", "s", "1w", "-1s", "1.5s"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }

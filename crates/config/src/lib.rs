@@ -14,16 +14,18 @@ mod file;
 mod load;
 pub mod located;
 mod usage;
+mod userpool;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use diagnostic::{Diagnostic, Report};
 pub use load::{Overrides, load, load_with};
 use restapi::{Template, Verb};
 pub use usage::*;
+pub use userpool::*;
 
 pub const DEFAULT_REGION: &str = "us-east-1";
 pub const DEFAULT_ACCOUNT_ID: &str = "000000000000";
@@ -53,8 +55,20 @@ pub struct Config {
     /// API; those live in storage).
     pub api_keys: Vec<ApiKeyConfig>,
     pub usage_plans: Vec<UsagePlanConfig>,
+    /// Cognito-compatible user pools served on the edge endpoint.
+    pub user_pools: Vec<UserPoolConfig>,
+    /// The Lambda functions the gateway runs, checked as the function host checks them (paths
+    /// relative to the file's directory are resolved when the host starts, against [`Config::dir`]).
+    pub functions: Vec<functions::FunctionSpec>,
     /// Accounts, policies, users with their access keys, and roles.
     pub iam: std::sync::Arc<iam::Directory>,
+}
+
+impl Config {
+    /// The directory of the configuration file: relative paths in it are relative to this.
+    pub fn dir(&self) -> &Path {
+        self.file.parent().unwrap_or(Path::new(""))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,11 +16,14 @@ use crate::{Config, DEFAULT_ADMIN_LISTEN, DEFAULT_LISTEN, DEFAULT_REGION};
 // One module per section of docs/configuration.md: the top-level settings, `storage`, `server`,
 // `apis` and their stages. The `iam` section is read by crate::directory.
 mod apis;
+mod functions;
 mod server;
 mod stage;
 mod storage;
 mod top_level;
 mod usage;
+mod user_pool_sign_in;
+mod user_pools;
 
 use top_level::is_region;
 
@@ -53,6 +56,8 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "account_throttle",
     "api_keys",
     "usage_plans",
+    "user_pools",
+    "functions",
 ];
 
 pub fn load(path: &Path) -> Result<Config, Report> {
@@ -187,7 +192,10 @@ impl Loader {
         let tls = self.tls(&root);
         let server = self.server(&root);
         let iam = self.iam(root.get("iam"), &account_id);
-        let apis = self.apis(&root, &region, &account_id);
+        let user_pools = self.user_pools(&root, &account_id);
+        let functions = self.functions(&root);
+        let apis = self.apis(&root, &region, &account_id, &user_pools, &functions);
+        self.check_edge_paths(&apis, &user_pools);
         let account_throttle = self.account_throttle(&root);
         let api_keys = self.api_keys(&root);
         let usage_plans = self.usage_plans(&root, &apis, &api_keys);
@@ -204,8 +212,28 @@ impl Loader {
             account_throttle,
             api_keys,
             usage_plans,
+            user_pools,
+            functions,
             iam: iam?,
         })
+    }
+
+    /// The user pools' endpoints (`/{poolId}/.well-known/…`, `/oauth2/…`) share the edge
+    /// endpoint with `/{stage}/…` invocations: a stage named like one would be ambiguous.
+    fn check_edge_paths(&mut self, apis: &[crate::ApiDeployment], pools: &[crate::UserPoolConfig]) {
+        if pools.is_empty() {
+            return;
+        }
+        for (i, api) in apis.iter().enumerate() {
+            for stage in &api.stages {
+                if stage.name == "oauth2" || pools.iter().any(|p| p.id == stage.name) {
+                    self.error(
+                        &format!("/apis/{i}/stages/{}", restapi::import::escape(&stage.name)),
+                        format!("stage name {:?} is taken by the user pools' endpoints on the edge listener", stage.name),
+                    );
+                }
+            }
+        }
     }
 
     pub(super) fn string(
@@ -250,4 +278,8 @@ impl Loader {
 }
 
 #[cfg(test)]
+mod function_tests;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod user_pool_tests;

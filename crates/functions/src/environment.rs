@@ -158,8 +158,8 @@ impl Environment {
         let cold = std::mem::replace(&mut self.fresh, false);
         self.process.logs.begin(&req.request_id);
         tracing::info!(target: LOG_TARGET, function = %self.function, request_id = %req.request_id, "START RequestId: {} Version: $LATEST", req.request_id);
-        let (taken_tx, mut taken_rx) = oneshot::channel();
-        let (reply_tx, mut reply_rx) = oneshot::channel();
+        let (taken_tx, taken_rx) = oneshot::channel();
+        let (reply_tx, reply_rx) = oneshot::channel();
         let accepted = self.mailbox.submit(Work {
             request_id: req.request_id.clone(),
             event: req.event.clone(),
@@ -168,40 +168,18 @@ impl Environment {
             taken: taken_tx,
             reply: reply_tx,
         });
-        let mut exit = self.process.exit.clone();
-        let mut taken_at = None;
-        let ending = if !accepted {
-            Ending::Lost
+        let (ending, taken_at) = if accepted {
+            let init_deadline = submitted + req.init_timeout;
+            waits(
+                reply_rx,
+                taken_rx,
+                self.process.exit.clone(),
+                (init_deadline, req.init_timeout),
+                req.timeout,
+            )
+            .await
         } else {
-            let init_deadline = tokio::time::Instant::from_std(submitted + req.init_timeout);
-            // Until the runtime takes the work: init (or the end of its last invocation).
-            let first = tokio::select! {
-                biased;
-                r = &mut reply_rx => Some(r.map_or(Ending::Lost, Ending::Reported)),
-                s = exit.wait_for(Option::is_some) => {
-                    // Whether it took the work before it died decides if the function ran.
-                    taken_at = taken_rx.try_recv().ok();
-                    Some(Ending::Exited(s.ok().and_then(|s| *s)))
-                }
-                t = &mut taken_rx => match t {
-                    Ok(at) => { taken_at = Some(at); None }
-                    Err(_) => Some(Ending::Lost),
-                },
-                () = tokio::time::sleep_until(init_deadline) => Some(Ending::TimedOut(req.init_timeout)),
-            };
-            match (first, taken_at) {
-                (Some(ending), _) => ending,
-                (None, Some(at)) => {
-                    let deadline = tokio::time::Instant::from_std(at + req.timeout);
-                    tokio::select! {
-                        biased;
-                        r = &mut reply_rx => r.map_or(Ending::Lost, Ending::Reported),
-                        s = exit.wait_for(Option::is_some) => Ending::Exited(s.ok().and_then(|s| *s)),
-                        () = tokio::time::sleep_until(deadline) => Ending::TimedOut(req.timeout),
-                    }
-                }
-                (None, None) => Ending::Lost,
-            }
+            (Ending::Lost, None)
         };
         let ended = Instant::now();
         let memory = process::max_memory_mb(self.process.pid).unwrap_or(0);
@@ -272,6 +250,52 @@ impl Drop for Environment {
         }
         self.server.abort();
     }
+}
+
+/// The invocation's two waits (see the module's comment): how it ended, and when the runtime
+/// took the work, if it did. A reply implies the work was taken, even when both are ready by the
+/// time this task looks: an invocation that ran must never count as undelivered, or the host
+/// would run it again on another environment.
+async fn waits(
+    mut reply_rx: oneshot::Receiver<Report>,
+    mut taken_rx: oneshot::Receiver<Instant>,
+    mut exit: tokio::sync::watch::Receiver<Option<std::process::ExitStatus>>,
+    (init_deadline, init_timeout): (Instant, Duration),
+    timeout: Duration,
+) -> (Ending, Option<Instant>) {
+    let mut taken_at = None;
+    // Until the runtime takes the work: init (or the end of its last invocation).
+    let first = tokio::select! {
+        biased;
+        r = &mut reply_rx => {
+            taken_at = taken_rx.try_recv().ok();
+            Some(r.map_or(Ending::Lost, Ending::Reported))
+        }
+        s = exit.wait_for(Option::is_some) => {
+            // Whether it took the work before it died decides if the function ran.
+            taken_at = taken_rx.try_recv().ok();
+            Some(Ending::Exited(s.ok().and_then(|s| *s)))
+        }
+        t = &mut taken_rx => match t {
+            Ok(at) => { taken_at = Some(at); None }
+            Err(_) => Some(Ending::Lost),
+        },
+        () = tokio::time::sleep_until(init_deadline.into()) => Some(Ending::TimedOut(init_timeout)),
+    };
+    let ending = match (first, taken_at) {
+        (Some(ending), _) => ending,
+        (None, Some(at)) => {
+            let deadline = tokio::time::Instant::from_std(at + timeout);
+            tokio::select! {
+                biased;
+                r = &mut reply_rx => r.map_or(Ending::Lost, Ending::Reported),
+                s = exit.wait_for(Option::is_some) => Ending::Exited(s.ok().and_then(|s| *s)),
+                () = tokio::time::sleep_until(deadline) => Ending::TimedOut(timeout),
+            }
+        }
+        (None, None) => Ending::Lost,
+    };
+    (ending, taken_at)
 }
 
 /// Lambda's verdict on how an invocation ended: the payload, the failure and whether the
@@ -353,5 +377,71 @@ fn judge(
             let (p, f) = platform(FailureKind::Exit, platform::exited(id, status));
             (p, f, false)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // One pair per channel an invocation uses, in the order the tests destructure them.
+    #[allow(clippy::type_complexity)]
+    fn channels() -> (
+        (oneshot::Sender<Report>, oneshot::Receiver<Report>),
+        (oneshot::Sender<Instant>, oneshot::Receiver<Instant>),
+        (
+            tokio::sync::watch::Sender<Option<std::process::ExitStatus>>,
+            tokio::sync::watch::Receiver<Option<std::process::ExitStatus>>,
+        ),
+    ) {
+        (
+            oneshot::channel(),
+            oneshot::channel(),
+            tokio::sync::watch::channel(None),
+        )
+    }
+
+    const LONG: Duration = Duration::from_secs(30);
+
+    // The CI failure this pins: a warm runtime took the work and replied before the invoking
+    // task was polled; the reply won the biased select, the work counted as undelivered, and
+    // the host ran the function a second time on a cold environment.
+    #[tokio::test]
+    async fn a_reply_that_is_ready_with_the_take_counts_as_delivered() {
+        let ((reply_tx, reply_rx), (taken_tx, taken_rx), (_exit_tx, exit)) = channels();
+        let at = Instant::now();
+        taken_tx.send(at).unwrap();
+        reply_tx
+            .send(Report::Response(Bytes::from_static(b"{}")))
+            .unwrap();
+        let (ending, taken) = waits(reply_rx, taken_rx, exit, (at + LONG, LONG), LONG).await;
+        assert!(matches!(ending, Ending::Reported(Report::Response(_))));
+        assert_eq!(taken, Some(at));
+    }
+
+    #[tokio::test]
+    async fn an_init_error_before_any_take_is_undelivered() {
+        let ((reply_tx, reply_rx), (_taken_tx, taken_rx), (_exit_tx, exit)) = channels();
+        let report = protocol::ErrorReport {
+            payload: Bytes::new(),
+            error_type: "Runtime.ImportModuleError".into(),
+            error_message: "no".into(),
+        };
+        reply_tx.send(Report::InitError(report)).unwrap();
+        let now = Instant::now();
+        let (ending, taken) = waits(reply_rx, taken_rx, exit, (now + LONG, LONG), LONG).await;
+        assert!(matches!(ending, Ending::Reported(Report::InitError(_))));
+        assert_eq!(taken, None);
+    }
+
+    #[tokio::test]
+    async fn the_function_timeout_runs_from_the_take() {
+        let ((_reply_tx, reply_rx), (taken_tx, taken_rx), (_exit_tx, exit)) = channels();
+        let now = Instant::now();
+        taken_tx.send(now).unwrap();
+        let timeout = Duration::from_millis(10);
+        let (ending, taken) = waits(reply_rx, taken_rx, exit, (now + LONG, LONG), timeout).await;
+        assert!(matches!(ending, Ending::TimedOut(t) if t == timeout));
+        assert_eq!(taken, Some(now));
     }
 }

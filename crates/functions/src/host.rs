@@ -51,6 +51,10 @@ struct Inner {
     closed: AtomicBool,
     closing: watch::Sender<bool>,
     next_id: AtomicU64,
+    /// The runtime the host was started on. Invocations run there, and so do the environments
+    /// they start (their Runtime API listeners, process watchers and log readers): the caller's
+    /// runtime may be shorter-lived — a gateway edge worker's, which stops with the server.
+    runtime: tokio::runtime::Handle,
 }
 
 struct Function {
@@ -62,6 +66,8 @@ struct Function {
     reserved: bool,
     idle: Mutex<Vec<Slot>>,
     starts: AtomicU64,
+    /// Invocations accepted (payload checked) since the host started, `DryRun`s excepted.
+    invocations: AtomicU64,
     busy: AtomicUsize,
 }
 
@@ -98,6 +104,9 @@ impl Drop for Registered {
 pub struct FunctionStats {
     /// Environments started since the host started.
     pub starts: u64,
+    /// Invocations accepted since the host started (`RequestResponse` and `Event`; a refused
+    /// payload or a `DryRun` is not one): how tests count what reached the function.
+    pub invocations: u64,
     /// Environments alive now.
     pub environments: usize,
     /// Invocations running now.
@@ -188,6 +197,7 @@ impl FunctionHost {
                     reserved,
                     idle: Mutex::new(Vec::new()),
                     starts: AtomicU64::new(0),
+                    invocations: AtomicU64::new(0),
                     busy: AtomicUsize::new(0),
                 };
                 (f.spec.name.clone(), Arc::new(f))
@@ -203,6 +213,7 @@ impl FunctionHost {
             closed: AtomicBool::new(false),
             closing,
             next_id: AtomicU64::new(1),
+            runtime: runtime.clone(),
         });
         runtime.spawn(reaper(Arc::downgrade(&inner), closing_rx));
         Ok(FunctionHost { inner })
@@ -229,6 +240,7 @@ impl FunctionHost {
         pids.sort_unstable();
         Some(FunctionStats {
             starts: f.starts.load(Ordering::Relaxed),
+            invocations: f.invocations.load(Ordering::Relaxed),
             environments: pids.len(),
             busy: f.busy.load(Ordering::Relaxed),
             pids,
@@ -252,6 +264,9 @@ impl FunctionHost {
         let kind = invocation.invocation_type;
         let event = check_payload(&invocation.payload, kind)?;
         let headers = request::next_headers(&function.arn, &invocation)?;
+        if kind != InvocationType::DryRun {
+            function.invocations.fetch_add(1, Ordering::Relaxed);
+        }
         let request_id = uuid::Uuid::new_v4().to_string();
         let job = Job {
             request_id: request_id.clone(),
@@ -264,7 +279,7 @@ impl FunctionHost {
             InvocationType::Event => {
                 let inner = inner.clone();
                 let wait = inner.options.event_queue_timeout;
-                tokio::spawn(async move {
+                inner.runtime.clone().spawn(async move {
                     if let Err(e) = inner.run(&function, job, wait, kind).await {
                         tracing::warn!(target: LOG_TARGET, function = %function.name, error = %e, "asynchronous invocation dropped");
                     }
@@ -274,7 +289,10 @@ impl FunctionHost {
             InvocationType::RequestResponse => {
                 let inner = inner.clone();
                 let wait = inner.options.queue_timeout;
-                tokio::spawn(async move { inner.run(&function, job, wait, kind).await })
+                inner
+                    .runtime
+                    .clone()
+                    .spawn(async move { inner.run(&function, job, wait, kind).await })
                     .await
                     .map_err(|e| InvokeError::Internal(e.to_string()))?
             }

@@ -37,6 +37,23 @@ pub(crate) enum AuthFailure {
 }
 
 impl AuthFailure {
+    /// What AWS answers it with: the signature check's own words, or the standard message of
+    /// its kind in the one error table (`ErrorKind::spec`). Storage failures are each
+    /// protocol's to word.
+    pub(crate) fn message(&self) -> String {
+        use crate::error::ErrorKind;
+        let standard = |kind: ErrorKind| kind.spec().default_message.to_string();
+        match self {
+            AuthFailure::Missing => standard(ErrorKind::MissingAuthenticationToken),
+            AuthFailure::UnrecognizedClient => standard(ErrorKind::UnrecognizedClient),
+            AuthFailure::ExpiredToken => standard(ErrorKind::ExpiredToken),
+            AuthFailure::Incomplete(m)
+            | AuthFailure::Invalid(m)
+            | AuthFailure::Unsupported(m)
+            | AuthFailure::Unavailable(m) => m.clone(),
+        }
+    }
+
     /// Short stable label for metrics.
     pub(crate) fn label(&self) -> &'static str {
         match self {

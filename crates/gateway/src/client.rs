@@ -9,13 +9,25 @@
 //!
 //! A connection goes back to its pool when the response body has been read to its end; a body
 //! dropped early takes its connection with it. A pooled connection the backend closed meanwhile
-//! is detected when the request cannot be sent on it, and the request is sent on a new one.
+//! is detected when the request cannot be sent on it, and the request is sent on a new one —
+//! only a request hyper hands back unsent, never one that may have reached the backend: a `POST`
+//! is not idempotent, and its failure is the caller's 502, not a silent second delivery.
+//!
+//! The pool is sharded by edge worker thread (`workers.rs`): a connection is created, used and
+//! parked by one worker only, so its I/O stays on the thread that drives it and the shard's lock
+//! is never contended. Threads that are not edge workers share shard 0.
+//!
+//! Each shard is bounded: at most [`MAX_IDLE_PER_HOST`] idle connections per backend and
+//! [`MAX_IDLE_HOSTS`] backends with idle connections (stage-variable URIs make the set of hosts
+//! unbounded), and a reaper closes connections idle for [`IDLE_TIMEOUT`], so a backend that
+//! stops getting traffic does not keep sockets open forever.
 
 use std::collections::HashMap;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::uri::{Authority, PathAndQuery, Scheme};
@@ -28,13 +40,19 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use tokio::net::TcpStream;
+use tokio::time::Instant;
 use tokio_rustls::TlsConnector;
 
 use crate::body::{Body, BoxError};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+/// Idle connections kept per backend: enough for the edge's concurrency against one backend.
 const MAX_IDLE_PER_HOST: usize = 1024;
+/// Backends with idle connections at once; past it, a released connection is closed.
+const MAX_IDLE_HOSTS: usize = 256;
+/// How often the reaper looks for connections idle past [`IDLE_TIMEOUT`].
+const REAP_EVERY: Duration = Duration::from_secs(30);
 
 /// Why a backend call failed before a response head arrived.
 #[derive(Debug, thiserror::Error)]
@@ -94,8 +112,8 @@ struct Key {
     authority: Authority,
 }
 
-struct Idle {
-    sender: SendRequest<Body>,
+struct Idle<S = SendRequest<Body>> {
+    sender: S,
     since: Instant,
 }
 
@@ -105,9 +123,35 @@ pub struct Pool {
     inner: Arc<PoolInner>,
 }
 
+/// Shards of the pool: edge workers beyond this many share (`index % SHARDS`).
+const SHARDS: usize = 16;
+
+std::thread_local! {
+    static SHARD: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Makes this thread use shard `index` (an edge worker's, from 1).
+pub(crate) fn set_worker_shard(index: usize) {
+    SHARD.with(|s| s.set(index % SHARDS));
+}
+
+type Shard = Mutex<HashMap<Key, Vec<Idle>>>;
+
 struct PoolInner {
     tls: TlsConnector,
-    idle: Mutex<HashMap<Key, Vec<Idle>>>,
+    idle: [Shard; SHARDS],
+    /// The reaper is started by the first connection parked (inside the runtime, which
+    /// `Pool::new` may not be).
+    reaping: AtomicBool,
+}
+
+impl PoolInner {
+    /// This thread's shard.
+    fn shard(&self) -> &Shard {
+        let i = SHARD.with(std::cell::Cell::get);
+        // `set_worker_shard` keeps the index below SHARDS; 0 for any other thread.
+        self.idle.get(i).unwrap_or(&self.idle[0])
+    }
 }
 
 impl Pool {
@@ -115,9 +159,18 @@ impl Pool {
         Pool {
             inner: Arc::new(PoolInner {
                 tls,
-                idle: Mutex::new(HashMap::new()),
+                idle: std::array::from_fn(|_| Mutex::new(HashMap::new())),
+                reaping: AtomicBool::new(false),
             }),
         }
+    }
+
+    /// Idle connections now: (backends, connections).
+    #[cfg(test)]
+    fn idle_counts(&self) -> (usize, usize) {
+        self.inner.shard().lock().map_or((0, 0), |idle| {
+            (idle.len(), idle.values().map(Vec::len).sum())
+        })
     }
 
     /// Sends a request with an absolute URI and returns the response head; its body streams
@@ -154,7 +207,7 @@ impl Pool {
     }
 
     fn checkout(&self, key: &Key) -> Option<SendRequest<Body>> {
-        let mut idle = self.inner.idle.lock().ok()?;
+        let mut idle = self.inner.shard().lock().ok()?;
         let list = idle.get_mut(key)?;
         while let Some(entry) = list.pop() {
             if !entry.sender.is_closed() && entry.since.elapsed() < IDLE_TIMEOUT {
@@ -278,13 +331,48 @@ impl PooledBody {
         if r.sender.is_closed() {
             return;
         }
-        if let Ok(mut idle) = r.pool.idle.lock() {
-            let list = idle.entry(r.key).or_default();
-            if list.len() < MAX_IDLE_PER_HOST {
-                list.push(Idle {
-                    sender: r.sender,
-                    since: Instant::now(),
-                });
+        if !r.pool.reaping.swap(true, Ordering::Relaxed)
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(reaper(Arc::downgrade(&r.pool)));
+        }
+        if let Ok(mut idle) = r.pool.shard().lock() {
+            park(&mut idle, r.key, r.sender, Instant::now());
+        }
+    }
+}
+
+/// Keeps a released connection, within the pool's bounds; one past them is dropped (closed).
+fn park<S>(idle: &mut HashMap<Key, Vec<Idle<S>>>, key: Key, sender: S, now: Instant) {
+    if idle.len() >= MAX_IDLE_HOSTS && !idle.contains_key(&key) {
+        idle.retain(|_, list| !list.is_empty());
+        if idle.len() >= MAX_IDLE_HOSTS {
+            return;
+        }
+    }
+    let list = idle.entry(key).or_default();
+    if list.len() < MAX_IDLE_PER_HOST {
+        list.push(Idle { sender, since: now });
+    }
+}
+
+/// Drops the connections idle past [`IDLE_TIMEOUT`] or closed by their backend, and the
+/// backends left with none.
+fn sweep(idle: &mut HashMap<Key, Vec<Idle>>, now: Instant) {
+    idle.retain(|_, list| {
+        list.retain(|c| !c.sender.is_closed() && now.duration_since(c.since) < IDLE_TIMEOUT);
+        !list.is_empty()
+    });
+}
+
+/// Sweeps the pool every [`REAP_EVERY`] for as long as the pool exists.
+async fn reaper(pool: Weak<PoolInner>) {
+    loop {
+        tokio::time::sleep(REAP_EVERY).await;
+        let Some(pool) = pool.upgrade() else { return };
+        for shard in &pool.idle {
+            if let Ok(mut idle) = shard.lock() {
+                sweep(&mut idle, Instant::now());
             }
         }
     }
@@ -385,6 +473,155 @@ impl ServerCertVerifier for AcceptAnyCertificate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::AtomicUsize;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    fn key(i: usize) -> Key {
+        Key {
+            https: false,
+            authority: format!("backend-{i}:80").parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn the_pool_keeps_at_most_so_many_backends_and_connections_per_backend() {
+        let now = Instant::now();
+        let mut idle: HashMap<Key, Vec<Idle<()>>> = HashMap::new();
+        for i in 0..MAX_IDLE_HOSTS + 10 {
+            park(&mut idle, key(i), (), now);
+        }
+        assert_eq!(idle.len(), MAX_IDLE_HOSTS);
+        for _ in 0..MAX_IDLE_PER_HOST + 5 {
+            park(&mut idle, key(0), (), now);
+        }
+        assert_eq!(idle[&key(0)].len(), MAX_IDLE_PER_HOST);
+        // A backend whose connections were all taken makes room for a new one.
+        idle.get_mut(&key(1)).unwrap().clear();
+        park(&mut idle, key(100_000), (), now);
+        assert!(idle.contains_key(&key(100_000)));
+        assert_eq!(idle.len(), MAX_IDLE_HOSTS);
+    }
+
+    /// What a backend saw: connections accepted and request heads read.
+    #[derive(Default)]
+    struct Seen {
+        connections: AtomicUsize,
+        requests: AtomicUsize,
+    }
+
+    /// A backend that answers `answers` requests per connection with a keep-alive 200, then
+    /// closes the connection: at once when `hang_up` (as a backend's keep-alive timeout does),
+    /// else after reading the next request head without answering it.
+    async fn backend(answers: usize, hang_up: bool) -> (String, Arc<Seen>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let seen = Arc::new(Seen::default());
+        let counts = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                counts.connections.fetch_add(1, Ordering::SeqCst);
+                let counts = counts.clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 4096];
+                    for answered in 0.. {
+                        if hang_up && answered == answers {
+                            return;
+                        }
+                        let mut head = Vec::new();
+                        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                            match socket.read(&mut buf).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => head.extend_from_slice(&buf[..n]),
+                            }
+                        }
+                        counts.requests.fetch_add(1, Ordering::SeqCst);
+                        if answered == answers {
+                            return;
+                        }
+                        let ok = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+                        if socket.write_all(ok).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        (url, seen)
+    }
+
+    fn request(method: &str, url: &str) -> Request<Body> {
+        Request::builder()
+            .method(method)
+            .uri(url)
+            .body(crate::body::full(Bytes::from_static(b"{}")))
+            .unwrap()
+    }
+
+    async fn read_to_end(response: Response<Body>) -> Bytes {
+        http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .unwrap()
+            .to_bytes()
+    }
+
+    #[tokio::test]
+    async fn a_post_the_backend_may_have_received_is_never_sent_twice() {
+        // On a new connection.
+        let (url, seen) = backend(0, false).await;
+        let pool = Upstream::new().unwrap().verified;
+        assert!(pool.request(request("POST", &url)).await.is_err());
+        assert_eq!(seen.requests.load(Ordering::SeqCst), 1);
+        assert_eq!(seen.connections.load(Ordering::SeqCst), 1);
+
+        // On a pooled one, which the backend drops after reading the request.
+        let (url, seen) = backend(1, false).await;
+        let first = pool.request(request("GET", &url)).await.unwrap();
+        assert_eq!(read_to_end(first).await, "ok");
+        assert!(pool.request(request("POST", &url)).await.is_err());
+        assert_eq!(seen.requests.load(Ordering::SeqCst), 2);
+        assert_eq!(seen.connections.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_pooled_connection_the_backend_closed_is_replaced_and_idle_ones_are_reaped() {
+        let (url, seen) = backend(1, true).await;
+        let pool = Upstream::new().unwrap().verified;
+        let first = pool.request(request("GET", &url)).await.unwrap();
+        assert_eq!(read_to_end(first).await, "ok");
+        // Bounded wait until the client has seen the backend's close (before the connection was
+        // parked, or after: either way it must not be used again).
+        for _ in 0..200 {
+            let closed = pool
+                .inner
+                .shard()
+                .lock()
+                .unwrap()
+                .values()
+                .flatten()
+                .all(|c| c.sender.is_closed());
+            if closed {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let second = pool.request(request("POST", &url)).await.unwrap();
+        assert_eq!(read_to_end(second).await, "ok");
+        assert_eq!(seen.connections.load(Ordering::SeqCst), 2);
+        assert_eq!(seen.requests.load(Ordering::SeqCst), 2);
+
+        // A backend that keeps its connections: one stays parked until the reaper's sweep finds
+        // it idle past IDLE_TIMEOUT.
+        let (url, _) = backend(10, false).await;
+        let third = pool.request(request("GET", &url)).await.unwrap();
+        assert_eq!(read_to_end(third).await, "ok");
+        assert_eq!(pool.idle_counts(), (1, 1));
+        let mut idle = pool.inner.shard().lock().unwrap();
+        sweep(&mut idle, Instant::now());
+        assert_eq!(idle.len(), 1, "a fresh idle connection stays");
+        sweep(&mut idle, Instant::now() + IDLE_TIMEOUT);
+        assert!(idle.is_empty());
+    }
 
     #[test]
     fn uris_split_into_key_and_origin_form() {

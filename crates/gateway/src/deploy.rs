@@ -31,8 +31,15 @@ pub struct Deployment {
     /// own cache of derived signing keys.
     pub(crate) verifier: sigv4::Verifier,
     pub(crate) sts_verifier: sigv4::Verifier,
+    /// SigV4 verification for the user pools' administrative operations (`cognito-idp`).
+    pub(crate) cognito_verifier: sigv4::Verifier,
     /// SigV4 verification for the admin control plane (`apigateway`, see `admin/auth.rs`).
     pub(crate) admin_verifier: sigv4::Verifier,
+    /// SigV4 verification for Lambda's Invoke API (`lambda`, see `aws/rest_json.rs`).
+    pub(crate) lambda_verifier: sigv4::Verifier,
+    /// The configuration's region and account: what functions' ARNs name.
+    pub(crate) region: String,
+    pub(crate) account_id: String,
     pub(crate) anonymous: Arc<iam::Principal>,
     pub(crate) anonymous_context: Arc<iam::RequestContext>,
     pub(crate) shared_values: crate::auth::SharedValues,
@@ -43,6 +50,9 @@ pub struct Deployment {
     pub config_plans: Vec<config::UsagePlanConfig>,
     /// The account-level throttle: one bucket for every request to every API.
     pub(crate) account_throttle: counters::BucketSpec,
+    /// The user pools: the Cognito Identity Provider service, their OIDC endpoints, and what
+    /// `COGNITO_USER_POOLS` authorizers check tokens against.
+    pub(crate) idp: Arc<cognito::Provider>,
 }
 
 /// One API with its route table and stages.
@@ -79,6 +89,54 @@ pub struct StageRuntime {
     /// `auth_outcomes{outcome="allow",reason="allowed"}` per authorization type: counted on
     /// every authorized request, so resolved once.
     allowed: Allowed,
+    /// The API's Lambda authorizers as this stage runs them, by security scheme name.
+    pub lambda_authorizers: HashMap<String, StageAuthorizer>,
+}
+
+/// A Lambda authorizer on one stage: the function its ARN names with the stage's variables, and
+/// the fingerprint its cache entries are keyed with (see `lambda_authorizer::cache`).
+pub struct StageAuthorizer {
+    pub function: String,
+    pub fingerprint: [u8; 32],
+}
+
+/// The stage's Lambda authorizers. The configuration's loader checked that each resolves to a
+/// configured function on every stage; one that would not is left out, and its methods are then
+/// refused at request time (fail closed), never served without it.
+fn stage_authorizers(
+    api_id: &str,
+    api: &Api,
+    stage: &config::StageConfig,
+) -> HashMap<String, StageAuthorizer> {
+    let mut out = HashMap::new();
+    for method in api.resources.iter().flat_map(|r| &r.methods) {
+        let restapi::Authorizer::Lambda(authorizer) = &method.authorizer else {
+            continue;
+        };
+        if out.contains_key(&authorizer.name) {
+            continue;
+        }
+        let Some(arn) = authorizer.stage_function_arn(&stage.variables) else {
+            continue;
+        };
+        let Some(function) = restapi::FunctionArn::parse(&arn).map(|a| a.name.to_string()) else {
+            continue;
+        };
+        let fingerprint = crate::lambda_authorizer::cache::fingerprint(
+            api_id,
+            &stage.name,
+            &function,
+            &format!("{authorizer:?}"),
+        );
+        out.insert(
+            authorizer.name.clone(),
+            StageAuthorizer {
+                function,
+                fingerprint,
+            },
+        );
+    }
+    out
 }
 
 /// One "allowed" counter per [`AuthType`].
@@ -150,6 +208,10 @@ pub enum DeployError {
     },
     #[error("cannot build the HTTP client: {0}")]
     Client(String),
+    #[error("user pools: {0}")]
+    UserPools(String),
+    #[error("functions: {0}")]
+    Functions(String),
 }
 
 impl ApiRuntime {
@@ -164,6 +226,7 @@ impl Deployment {
     pub fn compile(
         config: &Config,
         store: Stores,
+        idp: &Arc<cognito::Shared>,
         metrics: &Metrics,
         sinks: &mut Sinks,
         caches: &CacheRegistry,
@@ -196,7 +259,11 @@ impl Deployment {
             verifier: sigv4::Verifier::new(config.region.clone(), "execute-api")
                 .allow_unsigned_payload(config.server.allow_unsigned_payload),
             sts_verifier: sigv4::Verifier::new(config.region.clone(), "sts"),
+            cognito_verifier: sigv4::Verifier::new(config.region.clone(), "cognito-idp"),
             admin_verifier: sigv4::Verifier::new(config.region.clone(), "apigateway"),
+            lambda_verifier: sigv4::Verifier::new(config.region.clone(), "lambda"),
+            region: config.region.clone(),
+            account_id: config.account_id.clone(),
             anonymous: Arc::new(iam::Principal::anonymous()),
             anonymous_context: Arc::new(iam::RequestContext::for_principal(
                 &iam::Principal::anonymous(),
@@ -208,6 +275,7 @@ impl Deployment {
             config_keys: config.api_keys.clone(),
             config_plans: config.usage_plans.clone(),
             account_throttle: crate::usage::index_bucket(config.account_throttle),
+            idp: Arc::new(cognito::Provider::new(idp.clone(), &config.user_pools)),
         })
     }
 
@@ -309,6 +377,7 @@ fn compile_api(
                 .map(|c| caches.stage(&deployment.id, &stage.name, c.size_mb)),
             usage_metrics: metrics.stage_usage(&deployment.id, &stage.name),
             allowed: Allowed::new(metrics, &deployment.id, &stage.name),
+            lambda_authorizers: stage_authorizers(&deployment.id, &api, stage),
         });
     }
     let responses_read_request = api.gateway_responses.values().any(|r| {

@@ -59,6 +59,26 @@ pub enum ErrorKind {
     /// `Cache-Control: max-age=0` from a caller not allowed `execute-api:InvalidateCache`, with
     /// the `FAIL_WITH_403` strategy.
     CacheInvalidationDenied,
+    /// A token authorizer (Cognito user pool, JWT) got no token, or one it does not accept; a
+    /// Lambda authorizer's identity sources were missing or invalid, or its function answered
+    /// `Unauthorized`.
+    Unauthorized,
+    /// A Lambda authorizer could not be invoked: no environment free in time (throttled), the
+    /// function host failing or shutting down. API Gateway's "failing to connect to a custom
+    /// authorizer".
+    AuthorizerConfiguration,
+    /// A Lambda authorizer's function failed (an error other than `Unauthorized`, a timeout, a
+    /// crash) or answered something that is not an authorizer result.
+    AuthorizerFailure,
+    /// A Lambda proxy integration's function failed: it reported an error, crashed, ran past its
+    /// own timeout or answered something that is not JSON (API Gateway: 502).
+    LambdaFunctionError,
+    /// A Lambda proxy integration's function answered JSON that is not a proxy response (API
+    /// Gateway: 502, `Malformed Lambda proxy response`).
+    MalformedLambdaResponse,
+    /// Lambda throttled the function (Invoke's 429): API Gateway answers its integration
+    /// failure, 500.
+    LambdaThrottled,
 }
 
 /// How an error kind is answered, as API Gateway documents it.
@@ -82,6 +102,31 @@ impl ErrorKind {
         use ErrorKind as K;
         use ResponseType as T;
         match self {
+            K::Unauthorized => Spec {
+                response_type: Some(T::Unauthorized),
+                status: 401,
+                error_type: "UnauthorizedException",
+                body_key: "message",
+                default_message: "Unauthorized",
+                blame: Blame::Client,
+                label: "unauthorized",
+            },
+            // API Gateway answers both with `{"message": null}`: the empty default message is
+            // rendered as `null` (see `responses`).
+            K::AuthorizerConfiguration => Spec {
+                response_type: Some(T::AuthorizerConfigurationError),
+                status: 500,
+                error_type: "AuthorizerConfigurationException",
+                body_key: "message",
+                default_message: "",
+                blame: Blame::Internal,
+                label: "authorizer_configuration_error",
+            },
+            K::AuthorizerFailure => Spec {
+                response_type: Some(T::AuthorizerFailure),
+                label: "authorizer_failure",
+                ..K::AuthorizerConfiguration.spec()
+            },
             K::Forbidden => Spec {
                 response_type: None,
                 status: 403,
@@ -276,6 +321,33 @@ impl ErrorKind {
                 blame: Blame::Client,
                 label: "quota_exceeded",
             },
+            K::LambdaFunctionError => Spec {
+                response_type: Some(T::Default5xx),
+                status: 502,
+                error_type: "InternalServerErrorException",
+                body_key: "message",
+                default_message: "Internal server error",
+                blame: Blame::Upstream,
+                label: "lambda_function_error",
+            },
+            K::MalformedLambdaResponse => Spec {
+                response_type: Some(T::Default5xx),
+                status: 502,
+                error_type: "InternalServerErrorException",
+                body_key: "message",
+                default_message: "Internal server error",
+                blame: Blame::Internal,
+                label: "malformed_lambda_response",
+            },
+            K::LambdaThrottled => Spec {
+                response_type: Some(T::IntegrationFailure),
+                status: 500,
+                error_type: "InternalServerErrorException",
+                body_key: "message",
+                default_message: "Internal server error",
+                blame: Blame::Upstream,
+                label: "lambda_throttled",
+            },
             K::CacheInvalidationDenied => Spec {
                 response_type: Some(T::Default4xx),
                 status: 403,
@@ -353,7 +425,7 @@ impl std::error::Error for GatewayError {}
 mod tests {
     use super::*;
 
-    const ALL: [ErrorKind; 23] = [
+    const ALL: [ErrorKind; 29] = [
         ErrorKind::Forbidden,
         ErrorKind::MissingAuthenticationToken,
         ErrorKind::IncompleteSignature,
@@ -377,6 +449,12 @@ mod tests {
         ErrorKind::Throttled,
         ErrorKind::QuotaExceeded,
         ErrorKind::CacheInvalidationDenied,
+        ErrorKind::Unauthorized,
+        ErrorKind::AuthorizerConfiguration,
+        ErrorKind::AuthorizerFailure,
+        ErrorKind::LambdaFunctionError,
+        ErrorKind::MalformedLambdaResponse,
+        ErrorKind::LambdaThrottled,
     ];
 
     #[test]
@@ -415,5 +493,17 @@ mod tests {
             (502, "Internal server error")
         );
         assert_eq!(ErrorKind::AccessDenied.spec().body_key, "Message");
+        // Lambda proxy failures: 502 for the function's own, 500 for Lambda's throttle.
+        for (kind, status) in [
+            (ErrorKind::LambdaFunctionError, 502),
+            (ErrorKind::MalformedLambdaResponse, 502),
+            (ErrorKind::LambdaThrottled, 500),
+        ] {
+            let s = kind.spec();
+            assert_eq!(
+                (s.status, s.default_message),
+                (status, "Internal server error")
+            );
+        }
     }
 }

@@ -20,12 +20,15 @@ mod client;
 pub mod clock;
 mod deploy;
 pub mod error;
+pub mod lambda_authorizer;
+pub mod lambda_proxy;
 pub mod pipeline;
 mod responses;
 pub mod server;
 mod services;
 pub mod tls;
 pub mod usage;
+mod workers;
 
 pub use body::{Body, BoxError, MAX_PAYLOAD};
 pub use deploy::{ApiRuntime, DeployError, Deployment};

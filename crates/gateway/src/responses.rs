@@ -49,7 +49,12 @@ pub(crate) fn error_response(ctx: &RequestCtx, error: &GatewayError) -> Response
             format!(
                 "{{\"{}\":{}}}",
                 spec.body_key,
-                serde_json::to_string(error.message.as_ref()).unwrap_or_default()
+                // An empty message is API Gateway's `null` (Lambda authorizer failures).
+                if error.message.is_empty() {
+                    "null".to_string()
+                } else {
+                    serde_json::to_string(error.message.as_ref()).unwrap_or_default()
+                }
             ),
         ),
     };

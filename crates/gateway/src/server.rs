@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use config::ServerSettings;
 use http::{Request, Response};
@@ -22,7 +22,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::task::TaskTracker;
 
@@ -31,6 +31,7 @@ use crate::aws;
 use crate::body::Body;
 use crate::pipeline::ConnInfo;
 use crate::services::Services;
+use crate::workers;
 
 /// Bound listeners, before serving. Binding first lets the caller learn the real addresses
 /// (port 0 resolved) and print them only once connections are being accepted.
@@ -61,6 +62,9 @@ impl Listeners {
 
 /// Serves both listeners until `shutdown` resolves, then drains. Returns the number of
 /// connections that were still open when the grace period ended.
+///
+/// Edge connections are served on the worker threads (`workers.rs`: `server.worker_threads`,
+/// else one per CPU); the admin listener's, rare and light, on the caller's runtime.
 pub async fn serve(
     svc: Arc<Services>,
     listeners: Listeners,
@@ -71,22 +75,43 @@ pub async fn serve(
     let (stop_tx, stop_rx) = watch::channel(false);
     let tracker = TaskTracker::new();
     let settings = Arc::new(settings);
-
-    let edge = tokio::spawn(accept_loop(
-        listeners.edge,
+    let secure = tls.is_some();
+    let edge_serve = connection_server(
         tls,
         settings.clone(),
         stop_rx.clone(),
-        tracker.clone(),
         Handler::Edge(svc.clone()),
+    );
+    let count = settings.worker_threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let (edge_spawn, threads) = match workers::start(count, edge_serve.clone(), tracker.clone()) {
+        Ok((dispatcher, threads)) => (Spawn::Workers(dispatcher), Some(threads)),
+        Err(e) => {
+            // No threads to be had: serve on this runtime rather than not at all.
+            tracing::warn!(
+                "cannot start the edge worker threads ({e}); serving on the main runtime"
+            );
+            (Spawn::Here(edge_serve, tracker.clone()), None)
+        }
+    };
+    let edge = tokio::spawn(accept_loop(
+        listeners.edge,
+        secure,
+        stop_rx.clone(),
+        edge_spawn,
     ));
-    let admin = tokio::spawn(accept_loop(
-        listeners.admin,
+    let admin_serve = connection_server(
         None,
         settings.clone(),
         stop_rx.clone(),
-        tracker.clone(),
         Handler::Admin(svc.clone()),
+    );
+    let admin = tokio::spawn(accept_loop(
+        listeners.admin,
+        false,
+        stop_rx.clone(),
+        Spawn::Here(admin_serve, tracker.clone()),
     ));
 
     shutdown.await;
@@ -95,7 +120,7 @@ pub async fn serve(
     let _ = edge.await;
     let _ = admin.await;
     tracker.close();
-    if tokio::time::timeout(settings.shutdown_grace, tracker.wait())
+    let open = if tokio::time::timeout(settings.shutdown_grace, tracker.wait())
         .await
         .is_ok()
     {
@@ -108,7 +133,11 @@ pub async fn serve(
             settings.shutdown_grace
         );
         open
+    };
+    if let Some(threads) = threads {
+        threads.stop().await;
     }
+    open
 }
 
 /// What a listener serves.
@@ -127,13 +156,39 @@ impl Handler {
     }
 }
 
-async fn accept_loop(
-    listener: TcpListener,
+/// How an accepted connection is served: on this runtime, or handed to a worker thread.
+enum Spawn {
+    Here(workers::Serve, TaskTracker),
+    Workers(workers::Dispatcher),
+}
+
+/// Everything that serves one connection of a listener, as one function of the stream.
+fn connection_server(
     tls: Option<TlsAcceptor>,
     settings: Arc<ServerSettings>,
-    mut stop: watch::Receiver<bool>,
-    tracker: TaskTracker,
+    stop: watch::Receiver<bool>,
     handler: Handler,
+) -> workers::Serve {
+    let builder = Arc::new(connection_builder(&settings));
+    Arc::new(move |stream, conn| {
+        Box::pin(serve_connection(
+            stream,
+            conn,
+            tls.clone(),
+            builder.clone(),
+            settings.clone(),
+            stop.clone(),
+            handler.clone(),
+        ))
+    })
+}
+
+/// Accepts connections until `stop`; `secure`: the listener's connections are TLS.
+async fn accept_loop(
+    listener: TcpListener,
+    secure: bool,
+    mut stop: watch::Receiver<bool>,
+    spawn: Spawn,
 ) {
     let local = match listener.local_addr() {
         Ok(a) => a,
@@ -142,22 +197,18 @@ async fn accept_loop(
             return;
         }
     };
-    let builder = Arc::new(connection_builder(&settings));
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, remote)) => {
                     let _ = stream.set_nodelay(true);
-                    let conn = ConnInfo::new(remote, local, tls.is_some());
-                    tracker.spawn(serve_connection(
-                        stream,
-                        conn,
-                        tls.clone(),
-                        builder.clone(),
-                        settings.clone(),
-                        stop.clone(),
-                        handler.clone(),
-                    ));
+                    let conn = ConnInfo::new(remote, local, secure);
+                    match &spawn {
+                        Spawn::Here(serve, tracker) => {
+                            tracker.spawn(serve(stream, conn));
+                        }
+                        Spawn::Workers(dispatcher) => dispatcher.dispatch(stream, conn),
+                    }
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: back off instead of spinning.
@@ -273,17 +324,26 @@ async fn drive<IO>(
 /// timeout's business, and closing an idle connection is a graceful shutdown, which never cuts a
 /// response body still streaming.
 struct Activity {
-    epoch: Instant,
+    /// Tokio's clock, not the system's, so that paused-clock tests drive the idle timeout.
+    epoch: tokio::time::Instant,
     last_millis: AtomicU64,
     in_flight: AtomicUsize,
+    /// Woken when the last request in flight finishes: the idle wait sleeps on it meanwhile.
+    quiet: Notify,
+    /// How many times the idle wait went round its loop, for the test that it does not spin.
+    #[cfg(test)]
+    rounds: AtomicUsize,
 }
 
 impl Activity {
     fn new() -> Activity {
         Activity {
-            epoch: Instant::now(),
+            epoch: tokio::time::Instant::now(),
             last_millis: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
+            quiet: Notify::new(),
+            #[cfg(test)]
+            rounds: AtomicUsize::new(0),
         }
     }
 
@@ -292,17 +352,31 @@ impl Activity {
         self.last_millis.store(millis, Ordering::Relaxed);
     }
 
-    fn last(&self) -> Instant {
+    fn last(&self) -> tokio::time::Instant {
         self.epoch + Duration::from_millis(self.last_millis.load(Ordering::Relaxed))
     }
 }
 
 /// Resolves once the connection has had no request in flight for `idle`.
+///
+/// While a request is in flight the wait sleeps until it finishes rather than on a deadline: a
+/// request running past `idle` would otherwise leave the deadline in the past, and the loop
+/// would spin on it for as long as the request runs.
 async fn idle_expired(activity: &Activity, idle: Duration) {
     loop {
+        #[cfg(test)]
+        activity.rounds.fetch_add(1, Ordering::Relaxed);
+        // Registered before the check, so a request finishing in between still wakes it.
+        let quiet = activity.quiet.notified();
+        tokio::pin!(quiet);
+        quiet.as_mut().enable();
+        if activity.in_flight.load(Ordering::Acquire) > 0 {
+            quiet.await;
+            continue;
+        }
         let last = activity.last();
-        tokio::time::sleep_until((last + idle).into()).await;
-        if activity.in_flight.load(Ordering::Relaxed) == 0 && activity.last() <= last {
+        tokio::time::sleep_until(last + idle).await;
+        if activity.in_flight.load(Ordering::Acquire) == 0 && activity.last() <= last {
             return;
         }
     }
@@ -312,14 +386,64 @@ struct InFlight(Arc<Activity>);
 
 impl InFlight {
     fn new(activity: Arc<Activity>) -> InFlight {
-        activity.in_flight.fetch_add(1, Ordering::Relaxed);
+        activity.in_flight.fetch_add(1, Ordering::AcqRel);
         InFlight(activity)
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
         self.0.touch();
+        if self.0.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.quiet.notify_waiters();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const IDLE: Duration = Duration::from_secs(5);
+
+    /// The review's finding: a request in flight past `idle_timeout` made the idle wait re-poll a
+    /// deadline in the past, a CPU spin for as long as the request ran. Counted, not timed: one
+    /// poll of the wait, long after the deadline, may go round its loop once.
+    #[tokio::test(start_paused = true)]
+    async fn a_request_in_flight_past_the_idle_timeout_does_not_spin_the_idle_wait() {
+        let activity = Arc::new(Activity::new());
+        let request = InFlight::new(activity.clone());
+        let wait = idle_expired(&activity, IDLE);
+        tokio::pin!(wait);
+        tokio::time::advance(IDLE * 3).await;
+        assert!(futures_poll_once(wait.as_mut()).await.is_pending());
+        assert_eq!(activity.rounds.load(Ordering::Relaxed), 1);
+        tokio::time::advance(IDLE * 3).await;
+        assert!(futures_poll_once(wait.as_mut()).await.is_pending());
+        assert_eq!(activity.rounds.load(Ordering::Relaxed), 1);
+
+        // The request ends: the connection is idle from then, and closes `idle` later.
+        drop(request);
+        let ended = tokio::time::Instant::now();
+        wait.await;
+        assert!(tokio::time::Instant::now() >= ended + IDLE);
+        assert_eq!(activity.rounds.load(Ordering::Relaxed), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_new_request_before_the_deadline_restarts_the_idle_wait() {
+        let activity = Arc::new(Activity::new());
+        let wait = idle_expired(&activity, IDLE);
+        tokio::pin!(wait);
+        assert!(futures_poll_once(wait.as_mut()).await.is_pending());
+        tokio::time::advance(IDLE / 2).await;
+        drop(InFlight::new(activity.clone()));
+        let touched = tokio::time::Instant::now();
+        wait.await;
+        assert!(tokio::time::Instant::now() >= touched + IDLE);
+    }
+
+    async fn futures_poll_once<F: Future + Unpin>(mut f: F) -> std::task::Poll<F::Output> {
+        std::future::poll_fn(|cx| std::task::Poll::Ready(Pin::new(&mut f).poll(cx))).await
     }
 }

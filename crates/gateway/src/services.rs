@@ -49,6 +49,14 @@ pub struct Services {
     pub(crate) usage_recorder: UsageRecorder,
     /// The stage response caches, kept across deployments.
     pub(crate) caches: CacheRegistry,
+    /// What the user pools keep across deployments: their keys, the password hasher, the edge
+    /// URL.
+    pub(crate) idp: Arc<cognito::Shared>,
+    /// The Lambda functions' host: their execution environments live as long as the process.
+    pub(crate) functions: functions::FunctionHost,
+    /// Lambda authorizers' answers by identity, kept across deployments (keyed by each
+    /// authorizer's fingerprint, so a changed authorizer starts empty).
+    pub(crate) authorizer_cache: crate::lambda_authorizer::AuthorizerCache,
 }
 
 /// The settings bound at startup: sockets, storage, TLS and connection handling.
@@ -59,6 +67,9 @@ struct Fixed {
     storage: Storage,
     tls: Option<TlsFiles>,
     server: ServerSettings,
+    /// The function host is started once, with these: its environments and their processes are
+    /// not swapped by a reload.
+    functions: Vec<functions::FunctionSpec>,
 }
 
 impl Fixed {
@@ -69,6 +80,7 @@ impl Fixed {
             storage: config.storage.clone(),
             tls: config.tls.clone(),
             server: config.server.clone(),
+            functions: config.functions.clone(),
         }
     }
 
@@ -90,6 +102,9 @@ impl Fixed {
         if self.server != other.server {
             changed.push("server");
         }
+        if self.functions != other.functions {
+            changed.push("functions");
+        }
         changed
     }
 }
@@ -109,6 +124,17 @@ pub enum ReloadError {
     Deploy(#[from] DeployError),
 }
 
+/// The function host's settings from the configuration: functions' ARNs name the file's region
+/// and account, and their relative paths are the file's directory's.
+fn host_options(config: &Config) -> functions::HostOptions {
+    functions::HostOptions {
+        region: config.region.clone(),
+        account_id: config.account_id.clone(),
+        base_dir: config.dir().to_path_buf(),
+        ..functions::HostOptions::default()
+    }
+}
+
 impl Services {
     /// Compiles `config` into the first deployment and starts the services around it.
     pub fn new(
@@ -119,14 +145,26 @@ impl Services {
         mut sinks: Sinks,
     ) -> Result<Services, DeployError> {
         let caches = CacheRegistry::default();
+        let hasher =
+            userpools::PasswordHasher::new().map_err(|e| DeployError::UserPools(e.to_string()))?;
+        let counters: Arc<dyn Counters> = Arc::new(MemoryCounters::new(counters::DEFAULT_MAX_KEYS));
+        let idp = Arc::new(cognito::Shared::new(
+            store.userpools.clone(),
+            store.signin.clone(),
+            hasher,
+            counters.clone(),
+        ));
         let deployment = Deployment::compile(
             config,
             store.clone(),
+            &idp,
             &metrics,
             &mut sinks,
             &caches,
             clock.now(),
         )?;
+        let functions = functions::FunctionHost::start(&config.functions, host_options(config))
+            .map_err(|e| DeployError::Functions(e.to_string()))?;
         Ok(Services {
             deployment: ArcSwap::from_pointee(deployment),
             metrics,
@@ -137,10 +175,13 @@ impl Services {
             body_read_timeout: config.server.body_read_timeout,
             sinks: Mutex::new(Some(sinks)),
             fixed: Fixed::of(config),
-            counters: Arc::new(MemoryCounters::new(counters::DEFAULT_MAX_KEYS)),
+            counters,
             stored_keys: ArcSwap::from_pointee(KeyIndex::default()),
             usage_recorder: UsageRecorder::default(),
             caches,
+            idp,
+            functions,
+            authorizer_cache: crate::lambda_authorizer::AuthorizerCache::default(),
         })
     }
 
@@ -163,6 +204,7 @@ impl Services {
         let next = Deployment::compile(
             config,
             self.store.clone(),
+            &self.idp,
             &self.metrics,
             sinks,
             &self.caches,
@@ -190,6 +232,16 @@ impl Services {
 
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
+    }
+
+    /// The user pools' long-lived state (`start` sets the edge URL once bound).
+    pub fn user_pools(&self) -> &Arc<cognito::Shared> {
+        &self.idp
+    }
+
+    /// The Lambda function host.
+    pub fn functions(&self) -> &functions::FunctionHost {
+        &self.functions
     }
 
     pub fn store(&self) -> &Stores {

@@ -1,6 +1,8 @@
 //! `portcullis apikeys | usageplans | cache`: a small client of the admin endpoint's control
 //! plane (API Gateway's REST shapes, `docs/admin-api.md`), signing each request with SigV4 for
 //! the service `apigateway` with the credentials of the environment, as the AWS CLI would.
+//! `portcullis invoke` uses the same client for the edge endpoint's Lambda API (service
+//! `lambda`).
 //!
 //! Plain HTTP only: the admin endpoint listens on loopback without TLS.
 
@@ -30,30 +32,44 @@ pub fn escape(s: &str) -> String {
 }
 
 pub struct AdminClient {
-    /// `host:port` of the admin endpoint.
+    /// `host:port` of the endpoint.
     authority: String,
     region: String,
+    /// The service requests are signed for.
+    service: &'static str,
     credentials: aws_credential_types::Credentials,
 }
+
+/// A raw answer: status, headers, body.
+pub type RawAnswer = (StatusCode, http::HeaderMap, Bytes);
 
 impl AdminClient {
     /// A client of `admin_url` (`http://host:port`) with the credentials of the environment
     /// (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`).
     pub fn from_env(admin_url: &str, region: &str) -> anyhow::Result<AdminClient> {
-        let uri: http::Uri = admin_url
+        Self::for_service(admin_url, "--admin-url", region, "apigateway")
+    }
+
+    /// A client of the endpoint `url` (`http://host:port`, named by the option `flag` in
+    /// errors) signing for `service`, with the credentials of the environment.
+    pub fn for_service(
+        url: &str,
+        flag: &str,
+        region: &str,
+        service: &'static str,
+    ) -> anyhow::Result<AdminClient> {
+        let uri: http::Uri = url
             .parse()
-            .with_context(|| format!("--admin-url {admin_url:?} is not a URL"))?;
+            .with_context(|| format!("{flag} {url:?} is not a URL"))?;
         if uri.scheme_str() != Some("http") {
-            bail!(
-                "--admin-url must be an http:// URL (the admin endpoint serves plain HTTP on loopback)"
-            );
+            bail!("{flag} must be an http:// URL (this client speaks plain HTTP)");
         }
         if uri.path() != "/" && !uri.path().is_empty() {
-            bail!("--admin-url is the endpoint only (http://host:port), without a path");
+            bail!("{flag} is the endpoint only (http://host:port), without a path");
         }
         let authority = uri
             .authority()
-            .ok_or_else(|| anyhow!("--admin-url {admin_url:?} has no host"))?
+            .ok_or_else(|| anyhow!("{flag} {url:?} has no host"))?
             .to_string();
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let (Some(key), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY"))
@@ -65,6 +81,7 @@ impl AdminClient {
         Ok(AdminClient {
             authority,
             region: region.to_string(),
+            service,
             credentials: aws_credential_types::Credentials::new(
                 key,
                 secret,
@@ -84,26 +101,14 @@ impl AdminClient {
         body: Option<&Value>,
     ) -> anyhow::Result<Option<Value>> {
         let body = body.map(Value::to_string).unwrap_or_default();
-        let mut request = Request::builder()
-            .method(method)
-            .uri(format!("http://{}{path_and_query}", self.authority))
-            .header(http::header::HOST, &self.authority)
-            .header(http::header::ACCEPT, "application/json");
+        let mut headers = vec![("accept", "application/json")];
         if !body.is_empty() {
-            request = request.header(http::header::CONTENT_TYPE, "application/json");
+            headers.push(("content-type", "application/json"));
         }
-        let mut request = request
-            .body(Full::new(Bytes::from(body.clone())))
-            .context("building the request")?;
-        self.sign(&mut request, body.as_bytes())?;
-        let (status, error_type, bytes) = tokio::time::timeout(TIMEOUT, self.send(request))
-            .await
-            .map_err(|_| {
-                anyhow!(
-                    "the admin endpoint {} did not answer within {TIMEOUT:?}",
-                    self.authority
-                )
-            })??;
+        let (status, response_headers, bytes) = self
+            .request(method, path_and_query, &headers, Bytes::from(body), TIMEOUT)
+            .await?;
+        let error_type = error_type(&response_headers);
         let json = if bytes.is_empty() {
             None
         } else {
@@ -126,6 +131,36 @@ impl AdminClient {
         bail!("{status} {}: {message}", error_type.unwrap_or_default())
     }
 
+    /// Sends one signed request and returns the raw answer, within `timeout`.
+    pub async fn request(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        body: Bytes,
+        timeout: Duration,
+    ) -> anyhow::Result<RawAnswer> {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(format!("http://{}{path_and_query}", self.authority))
+            .header(http::header::HOST, &self.authority);
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        let mut request = request
+            .body(Full::new(body.clone()))
+            .context("building the request")?;
+        self.sign(&mut request, &body)?;
+        tokio::time::timeout(timeout, self.send(request))
+            .await
+            .map_err(|_| {
+                anyhow!(
+                    "the endpoint {} did not answer within {timeout:?}",
+                    self.authority
+                )
+            })?
+    }
+
     fn sign(&self, request: &mut Request<Full<Bytes>>, body: &[u8]) -> anyhow::Result<()> {
         use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
         use aws_sigv4::sign::v4;
@@ -134,7 +169,7 @@ impl AdminClient {
         let params = v4::SigningParams::builder()
             .identity(&identity)
             .region(&self.region)
-            .name("apigateway")
+            .name(self.service)
             .time(SystemTime::now())
             .settings(SigningSettings::default())
             .build()
@@ -159,37 +194,27 @@ impl AdminClient {
         Ok(())
     }
 
-    async fn send(
-        &self,
-        request: Request<Full<Bytes>>,
-    ) -> anyhow::Result<(StatusCode, Option<String>, Bytes)> {
+    async fn send(&self, request: Request<Full<Bytes>>) -> anyhow::Result<RawAnswer> {
         let stream = tokio::net::TcpStream::connect(&self.authority)
             .await
-            .with_context(|| format!("cannot connect to the admin endpoint {}", self.authority))?;
+            .with_context(|| format!("cannot connect to the endpoint {}", self.authority))?;
         let (mut sender, connection) =
             hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
                 .await
-                .context("HTTP handshake with the admin endpoint")?;
+                .context("HTTP handshake with the endpoint")?;
         let connection = tokio::spawn(connection);
         let response = sender
             .send_request(request)
             .await
             .context("sending the request")?;
-        let status = response.status();
-        let error_type = response
-            .headers()
-            .get("x-amzn-errortype")
-            .and_then(|v| v.to_str().ok())
-            // AWS may append `:http://internal.amazon.com/...` to the type.
-            .map(|v| v.split(':').next().unwrap_or(v).to_string());
-        let bytes = response
-            .into_body()
+        let (parts, body) = response.into_parts();
+        let bytes = body
             .collect()
             .await
             .context("reading the answer")?
             .to_bytes();
         connection.abort();
-        Ok((status, error_type, bytes))
+        Ok((parts.status, parts.headers, bytes))
     }
 
     /// Every page of a list operation (`{"item": [...], "position"}`), as one `{"item": [...]}`.
@@ -218,6 +243,14 @@ impl AdminClient {
         }
         Ok(json!({ "item": items }))
     }
+}
+
+/// `x-amzn-ErrorType` without the `:http://internal.amazon.com/...` AWS may append.
+pub fn error_type(headers: &http::HeaderMap) -> Option<String> {
+    headers
+        .get("x-amzn-errortype")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(':').next().unwrap_or(v).to_string())
 }
 
 /// `path?k=v&...`, values escaped.

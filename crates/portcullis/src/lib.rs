@@ -6,9 +6,9 @@
 //! [`Running::stop`]; [`Running::reload`] swaps in a new deployment.
 
 pub mod simulate;
+pub mod userpool_cli;
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -51,6 +51,11 @@ pub struct Running {
 }
 
 impl Running {
+    /// The running services (storage, the current deployment), for tests and tools in-process.
+    pub fn services(&self) -> &Arc<gateway::Services> {
+        &self.services
+    }
+
     /// Stops accepting, drains in-flight requests (bounded by `server.shutdown_grace`) and
     /// flushes access logs. Returns how many connections had to be cut at the end of the grace
     /// period.
@@ -72,6 +77,8 @@ impl Running {
         if let Some(usage) = self.usage.take() {
             let _ = usage.await;
         }
+        // Function processes are killed and reaped (bounded) before the process exits.
+        self.services.functions().shutdown().await;
         let flusher = self.services.close_access_logs();
         // The writers end when the last logger is gone: let go of the deployment holding them.
         drop(self.services);
@@ -139,6 +146,15 @@ fn spawn_session_purge(
     ))
 }
 
+/// The host part of the edge URL: a wildcard bind address is reached as loopback.
+fn edge_url_host(edge: std::net::SocketAddr) -> String {
+    match edge.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => format!("127.0.0.1:{}", edge.port()),
+        ip if ip.is_unspecified() => format!("[::1]:{}", edge.port()),
+        _ => edge.to_string(),
+    }
+}
+
 /// Starts the gateway described by `config`.
 pub async fn start(config: Config, options: StartOptions) -> anyhow::Result<Running> {
     let store = open_store(&config.storage).await?;
@@ -165,7 +181,7 @@ pub async fn start(config: Config, options: StartOptions) -> anyhow::Result<Runn
                 .context("loading the TLS certificate")?,
         ),
         (None, true) => {
-            let dir = config_dir(&config.file).join(".portcullis");
+            let dir = config.dir().join(".portcullis");
             let dev =
                 tls::dev_certificate(&dir).context("preparing the development certificate")?;
             dev_certificate = Some((dev.cert_file.clone(), dev.fingerprint.clone()));
@@ -178,6 +194,10 @@ pub async fn start(config: Config, options: StartOptions) -> anyhow::Result<Runn
     let listeners = Listeners::bind(config.listen, config.admin_listen).await?;
     let edge = listeners.edge_addr()?;
     let admin = listeners.admin_addr()?;
+    // The user pools' default issuer base: the edge endpoint as clients reach it.
+    services
+        .user_pools()
+        .set_edge_url(format!("{scheme}://{}", edge_url_host(edge)));
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let settings = config.server.clone();
     let task = tokio::spawn(server::serve(
@@ -224,8 +244,4 @@ pub async fn start(config: Config, options: StartOptions) -> anyhow::Result<Runn
         stop_usage: Some(stop_usage),
         usage: Some(usage),
     })
-}
-
-fn config_dir(file: &Path) -> &Path {
-    file.parent().unwrap_or(Path::new("."))
 }

@@ -2,6 +2,7 @@
 //! `usageplans`, `cache`).
 
 mod admin_client;
+mod invoke_cli;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -75,6 +76,33 @@ enum Command {
         #[command(subcommand)]
         command: CacheCommand,
     },
+    /// Invoke a function of the running gateway through its Lambda Invoke API (signed with
+    /// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY; the caller needs lambda:InvokeFunction).
+    Invoke(invoke_cli::InvokeArgs),
+    /// User pools, on the configuration's storage: the codes sent, key rotation.
+    Userpool {
+        /// The configuration file (its storage and user pools).
+        #[arg(long, short, global = true, default_value = "portcullis.yaml")]
+        config: PathBuf,
+        #[command(subcommand)]
+        command: UserpoolCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserpoolCommand {
+    /// The codes the built-in sender delivered, newest first (one JSON object per line).
+    Codes {
+        /// The pool id, e.g. us-east-1_WildRydes.
+        pool: String,
+        /// Only this user's (the internal username: the `sub` when the email is the username).
+        #[arg(long)]
+        username: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// Make a new signing key current; the old ones stay in the JWKS until their tokens expire.
+    RotateKeys { pool: String },
 }
 
 /// Where the admin API is and how requests to it are signed.
@@ -207,6 +235,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate { config } => validate(&config),
+        Command::Invoke(args) => invoke_cli::run(&args),
         Command::Policy {
             command:
                 PolicyCommand::Simulate {
@@ -244,6 +273,13 @@ fn main() -> ExitCode {
                 c.call(http::Method::DELETE, &path, None).await
             })
         }),
+        Command::Userpool { config, command } => match userpool(&config, command) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Serve {
             config,
             listen,
@@ -265,6 +301,40 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+fn userpool(path: &std::path::Path, command: UserpoolCommand) -> anyhow::Result<()> {
+    let config = config::load(path).map_err(|report| anyhow::anyhow!("{report}"))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let stores = portcullis::open_store(&config.storage).await?;
+        match command {
+            UserpoolCommand::Codes {
+                pool,
+                username,
+                limit,
+            } => {
+                let lines = portcullis::userpool_cli::codes(
+                    &config,
+                    &stores,
+                    &pool,
+                    username.as_deref(),
+                    limit,
+                )
+                .await?;
+                for line in lines {
+                    println!("{line}");
+                }
+            }
+            UserpoolCommand::RotateKeys { pool } => {
+                let kid = portcullis::userpool_cli::rotate_keys(&config, &stores, &pool).await?;
+                println!("{kid}");
+            }
+        }
+        Ok(())
+    })
 }
 
 fn validate(path: &std::path::Path) -> ExitCode {

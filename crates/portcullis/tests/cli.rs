@@ -35,7 +35,7 @@ async fn validate_reports_ok_and_problems() {
 
     ws.write(
         "api.yaml",
-        "openapi: 3.0.1\npaths:\n  /a:\n    get:\n      x-amazon-apigateway-integration: {type: aws_proxy}\n",
+        "openapi: 3.0.1\npaths:\n  /a:\n    get:\n      x-amazon-apigateway-integration: {type: aws}\n",
     );
     ws.write(
         "portcullis.yaml",
@@ -55,7 +55,7 @@ async fn validate_reports_ok_and_problems() {
     );
     assert!(err.contains("api.yaml:5:"), "{err}");
     assert!(
-        err.contains("aws_proxy (Lambda proxy) integrations are not supported yet"),
+        err.contains("aws (AWS service) integrations are not supported yet"),
         "{err}"
     );
     assert!(err.trim_end().ends_with("2 problems"), "{err}");

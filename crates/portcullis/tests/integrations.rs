@@ -414,10 +414,15 @@ async fn backend_connections_are_pooled_and_renewed() {
     })
     .await;
     let ws = Workspace::new();
-    let config = single_api(
-        &ws,
-        PROXY_ALL,
-        &format!("{{backend: \"{}\"}}", upstream.url()),
+    // One edge worker: the backend pool is per worker, and the test client opens a connection
+    // per request, which a second worker would take every other time.
+    let config = format!(
+        "server: {{worker_threads: 1}}\n{}",
+        single_api(
+            &ws,
+            PROXY_ALL,
+            &format!("{{backend: \"{}\"}}", upstream.url()),
+        )
     );
     let server = TestServer::start(ws, &config).await;
     for n in 0..9 {

@@ -162,34 +162,46 @@ async fn aws_protocols_answer_unknown_operations_in_their_own_shape() {
         request.body(Full::new(Bytes::from(body))).unwrap()
     };
 
-    // JSON 1.1, by X-Amz-Target.
-    let json = server
-        .client
-        .request(post(
-            &[
-                ("x-amz-target", "AWSCognitoIdentityProviderService.SignUp"),
-                ("content-type", "application/x-amz-json-1.1"),
-            ],
-            "/",
-            "{}",
-        ))
-        .await;
-    assert_eq!(json.status, 400);
-    assert_eq!(json.json()["__type"], "UnknownOperationException");
-    assert_eq!(
-        json.header("content-type"),
-        Some("application/x-amz-json-1.1")
-    );
+    // JSON 1.1, by X-Amz-Target: a service not served (identity pools), and an operation the
+    // user pools do not serve.
+    for target in [
+        "AWSCognitoIdentityService.GetId",
+        "AWSCognitoIdentityProviderService.AdminResetUserPassword",
+    ] {
+        let json = server
+            .client
+            .request(post(
+                &[
+                    ("x-amz-target", target),
+                    ("content-type", "application/x-amz-json-1.1"),
+                ],
+                "/",
+                "{}",
+            ))
+            .await;
+        assert_eq!(json.status, 400, "{target}");
+        assert_eq!(
+            json.json()["__type"],
+            "UnknownOperationException",
+            "{target}"
+        );
+        assert_eq!(
+            json.header("content-type"),
+            Some("application/x-amz-json-1.1")
+        );
+    }
 
-    // REST-JSON: Lambda's path, signed for lambda.
+    // REST-JSON: Lambda's paths, signed for lambda: an operation not served (PutFunctionConcurrency),
+    // and Invoke, whose signature is checked first.
+    let lambda_signed = [(
+        "authorization",
+        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=00",
+    )];
     let lambda = server
         .client
         .request(post(
-            &[(
-                "authorization",
-                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=00",
-            )],
-            "/2015-03-31/functions/f/invocations",
+            &lambda_signed,
+            "/2015-03-31/functions/f/concurrency",
             "{}",
         ))
         .await;
@@ -197,6 +209,22 @@ async fn aws_protocols_answer_unknown_operations_in_their_own_shape() {
     assert_eq!(
         lambda.header("x-amzn-errortype"),
         Some("UnknownOperationException")
+    );
+    let lambda = server
+        .client
+        .request(post(
+            &lambda_signed,
+            "/2015-03-31/functions/f/invocations",
+            "{}",
+        ))
+        .await;
+    assert_eq!(lambda.status, 403);
+    assert!(
+        lambda
+            .header("x-amzn-errortype")
+            .is_some_and(|t| t.ends_with("Exception")),
+        "{:?}",
+        lambda.headers
     );
 
     // Query: a service other than STS.

@@ -6,6 +6,7 @@
 //! the shared part. Everything is validated at import: ARNs split, regexes compiled, identity
 //! sources typed, so the gateway never re-reads the document.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -166,6 +167,67 @@ impl PartialEq for LambdaAuthorizer {
 
 impl Eq for LambdaAuthorizer {}
 
+impl LambdaAuthorizer {
+    /// [`LambdaAuthorizer::function_arn`] for one stage: each `${stageVariables.name}` replaced by
+    /// the stage's value. `None` when the stage lacks a variable the ARN names, or when the result
+    /// is not a function ARN ([`FunctionArn::parse`]).
+    pub fn stage_function_arn(&self, variables: &BTreeMap<String, String>) -> Option<String> {
+        let mut out = String::with_capacity(self.function_arn.len());
+        let mut rest = self.function_arn.as_str();
+        while let Some(start) = rest.find("${stageVariables.") {
+            out.push_str(rest.get(..start)?);
+            let after = rest.get(start + "${stageVariables.".len()..)?;
+            let end = after.find('}')?;
+            out.push_str(variables.get(after.get(..end)?)?);
+            rest = after.get(end + 1..)?;
+        }
+        out.push_str(rest);
+        FunctionArn::parse(&out).is_some().then_some(out)
+    }
+}
+
+/// A Lambda function ARN, `arn:{partition}:lambda:{region}:{account}:function:{name}[:{qualifier}]`,
+/// split. Shared by every place that turns an ARN into a configured function (authorizers, the
+/// `aws_proxy` integration).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FunctionArn<'a> {
+    pub partition: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    pub name: &'a str,
+    /// A version or alias (`:$LATEST`, `:1`, `:live`), when the ARN names one.
+    pub qualifier: Option<&'a str>,
+}
+
+impl<'a> FunctionArn<'a> {
+    /// Whether the ARN names the unpublished version, the only one Portcullis runs.
+    pub fn is_latest(&self) -> bool {
+        self.qualifier.is_none_or(|q| q == "$LATEST")
+    }
+
+    /// Splits `arn`; `None` unless it has exactly the form above with no empty part.
+    pub fn parse(arn: &'a str) -> Option<FunctionArn<'a>> {
+        let parts: Vec<&str> = arn.split(':').collect();
+        let (head, qualifier) = match parts.as_slice() {
+            [a, p, l, r, acct, f, name] => ([*a, *p, *l, *r, *acct, *f, *name], None),
+            [a, p, l, r, acct, f, name, q] => ([*a, *p, *l, *r, *acct, *f, *name], Some(*q)),
+            _ => return None,
+        };
+        let [arn, partition, lambda, region, account, function, name] = head;
+        let well_formed = arn == "arn"
+            && lambda == "lambda"
+            && function == "function"
+            && head.iter().chain(qualifier.iter()).all(|p| !p.is_empty());
+        well_formed.then_some(FunctionArn {
+            partition,
+            region,
+            account,
+            name,
+            qualifier,
+        })
+    }
+}
+
 /// What a Lambda authorizer receives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LambdaKind {
@@ -240,6 +302,57 @@ mod tests {
         assert_eq!(AuthType::Custom.to_string(), "CUSTOM");
         assert_eq!(Authorizer::Iam.auth_type(), AuthType::AwsIam);
         assert_eq!(Authorizer::None.auth_type(), AuthType::None);
+    }
+
+    #[test]
+    fn function_arns_split() {
+        let arn =
+            FunctionArn::parse("arn:aws:lambda:us-east-1:123456789012:function:auth").unwrap();
+        assert_eq!(
+            (
+                arn.partition,
+                arn.region,
+                arn.account,
+                arn.name,
+                arn.qualifier
+            ),
+            ("aws", "us-east-1", "123456789012", "auth", None)
+        );
+        let arn = FunctionArn::parse("arn:aws:lambda:us-east-1:123456789012:function:auth:$LATEST")
+            .unwrap();
+        assert_eq!(arn.qualifier, Some("$LATEST"));
+        for bad in [
+            "arn:aws:lambda:us-east-1:123456789012:function:",
+            "arn:aws:lambda:us-east-1:123456789012:layer:auth",
+            "arn:aws:s3:us-east-1:123456789012:function:auth",
+            "arn:aws:lambda:us-east-1:123456789012:function:auth:1:2",
+            "arn:aws:lambda:us-east-1::function:auth",
+        ] {
+            assert_eq!(FunctionArn::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn stage_variables_in_function_arns() {
+        let authorizer = LambdaAuthorizer {
+            name: "a".into(),
+            kind: LambdaKind::Token,
+            function_arn: "arn:aws:lambda:us-east-1:123456789012:function:${stageVariables.fn}"
+                .into(),
+            authorizer_uri: String::new(),
+            credentials: None,
+            identity_sources: Vec::new(),
+            validation_expression: None,
+            result_ttl: Duration::ZERO,
+        };
+        let vars = BTreeMap::from([("fn".to_string(), "auth-prod".to_string())]);
+        assert_eq!(
+            authorizer.stage_function_arn(&vars).as_deref(),
+            Some("arn:aws:lambda:us-east-1:123456789012:function:auth-prod")
+        );
+        assert_eq!(authorizer.stage_function_arn(&BTreeMap::new()), None);
+        let bad = BTreeMap::from([("fn".to_string(), "a:b:c".to_string())]);
+        assert_eq!(authorizer.stage_function_arn(&bad), None);
     }
 
     #[test]

@@ -179,6 +179,8 @@ pub struct Integration {
     pub http_method: Option<http::Method>,
     /// Backend URI for HTTP integrations.
     pub uri: Option<UriTemplate>,
+    /// The Lambda function an `aws_proxy` integration invokes.
+    pub function: Option<FunctionTarget>,
     pub request_parameters: Vec<ParameterMapping>,
     /// Keyed by content type.
     pub request_templates: BTreeMap<String, Template>,
@@ -212,6 +214,9 @@ pub enum IntegrationKind {
     Http,
     /// `mock`: answered by the gateway itself.
     Mock,
+    /// `aws_proxy` with a Lambda `uri`: the request becomes a Lambda proxy event (payload format
+    /// 1.0) and the function's answer the response.
+    AwsProxy,
 }
 
 impl IntegrationKind {
@@ -220,6 +225,7 @@ impl IntegrationKind {
             IntegrationKind::HttpProxy => "http_proxy",
             IntegrationKind::Http => "http",
             IntegrationKind::Mock => "mock",
+            IntegrationKind::AwsProxy => "aws_proxy",
         }
     }
 }
@@ -248,6 +254,38 @@ pub enum UriPart {
     /// `{name}`: the value of the `integration.request.path.name` mapping.
     PathParam(String),
     StageVariable(String),
+}
+
+/// The function of a Lambda integration: the function ARN inside its `uri`
+/// (`arn:aws:lambda:{region}:{account}:function:{name}[:{qualifier}]`), split into literal text and
+/// `${stageVariables.name}` parts once, at load.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FunctionTarget {
+    /// The function ARN as written.
+    pub arn: String,
+    pub parts: Vec<UriPart>,
+}
+
+impl FunctionTarget {
+    /// Whether the ARN has a stage variable in it (resolved per request).
+    pub fn is_static(&self) -> bool {
+        self.parts.iter().all(|p| matches!(p, UriPart::Literal(_)))
+    }
+
+    /// The ARN with its stage variables replaced (a missing variable is empty, as API Gateway
+    /// renders it).
+    pub fn render<'a>(&self, stage_variable: impl Fn(&str) -> Option<&'a str>) -> String {
+        let mut out = String::with_capacity(self.arn.len());
+        for part in &self.parts {
+            match part {
+                UriPart::Literal(l) => out.push_str(l),
+                UriPart::StageVariable(v) => out.push_str(stage_variable(v).unwrap_or("")),
+                // Refused at import.
+                UriPart::PathParam(_) => {}
+            }
+        }
+        out
+    }
 }
 
 /// `integration.request.<target> = <source>`.

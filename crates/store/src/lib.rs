@@ -2,7 +2,8 @@
 //! database for several nodes are interchangeable.
 //!
 //! A capability is a trait for one kind of state: [`SessionStore`] (temporary credentials),
-//! [`UsageStore`] (API keys and usage), [`UserPoolStore`] (user-pool users and groups) and
+//! [`UsageStore`] (API keys and usage), [`UserPoolStore`] (user-pool users and groups),
+//! [`SignInStore`] (user-pool signing keys, sign-in sessions, codes and the outbox) and
 //! [`Health`] (is the storage there). A backend implements every capability and hands them out
 //! bundled as [`Stores`], which the gateway holds and clones freely; code that needs one kind of
 //! state takes that trait alone (the purge task takes only an `Arc<dyn SessionStore>`), so a test
@@ -30,6 +31,7 @@
 mod health;
 pub mod purge;
 mod session;
+mod signin;
 mod sqlite;
 mod usage;
 mod userpool;
@@ -38,6 +40,10 @@ use std::sync::Arc;
 
 pub use health::Health;
 pub use session::{SessionCredentials, SessionStore, StoredSession, session_token_sha256};
+pub use signin::{
+    CODE_ATTEMPTS, CodeCheck, CodePurpose, OutboxMessage, SignInSession, SignInStore,
+    StoredSigningKey,
+};
 pub use sqlite::SqliteStore;
 pub use usage::{StoredApiKey, StoredUsagePlan, UsageCount, UsageError, UsageStore};
 pub use userpool::{
@@ -75,6 +81,8 @@ pub struct Stores {
     pub usage: Arc<dyn UsageStore>,
     /// User-pool users, aliases and groups (not served yet: the Cognito issue wires it).
     pub userpools: Arc<dyn UserPoolStore>,
+    /// Signing keys, sign-in sessions and refresh tokens, codes and the outbox of user pools.
+    pub signin: Arc<dyn SignInStore>,
     /// Reachability, for `/readyz` and the startup log.
     pub health: Arc<dyn Health>,
 }

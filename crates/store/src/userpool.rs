@@ -77,6 +77,8 @@ pub struct MfaSettings {
     pub preferred: Option<String>,
     /// The last TOTP step accepted (a code is never accepted twice).
     pub last_totp_step: Option<u64>,
+    /// VerifySoftwareToken's `FriendlyDeviceName`, echoed in the sign-in challenge.
+    pub friendly_device_name: Option<String>,
 }
 
 impl fmt::Debug for MfaSettings {
@@ -84,6 +86,7 @@ impl fmt::Debug for MfaSettings {
         f.debug_struct("MfaSettings")
             .field("software_token_enabled", &self.software_token_enabled)
             .field("preferred", &self.preferred)
+            .field("verified", &self.software_token_secret.is_some())
             .finish_non_exhaustive()
     }
 }

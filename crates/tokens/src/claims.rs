@@ -53,6 +53,9 @@ pub(crate) struct VerifiedInner {
     /// validates again: `valid_from <= now < valid_until`.
     pub(crate) valid_from: i64,
     pub(crate) valid_until: i64,
+    /// [`Verified::rest_api_claims`], rendered once: a cached token is rendered once, not on
+    /// every request that presents it.
+    pub(crate) rest_api: std::sync::OnceLock<Arc<std::collections::BTreeMap<String, String>>>,
 }
 
 impl Verified {
@@ -125,6 +128,15 @@ impl Verified {
 
     pub(crate) fn valid_until(&self) -> i64 {
         self.0.valid_until
+    }
+
+    /// Every claim as a REST API renders `$context.authorizer.claims.*`, computed once per
+    /// verified token.
+    pub fn rest_api_claims(&self) -> Arc<std::collections::BTreeMap<String, String>> {
+        self.0
+            .rest_api
+            .get_or_init(|| Arc::new(self.render(ClaimsStyle::RestApi).into_iter().collect()))
+            .clone()
     }
 
     /// Every claim rendered as API Gateway renders it, sorted by name.

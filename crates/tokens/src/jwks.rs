@@ -97,10 +97,10 @@ fn bit_length(be: &[u8]) -> usize {
     }
 }
 
-/// The keys a validator trusts, by `kid`.
-#[derive(Debug, Default)]
+/// The keys a validator trusts, by `kid`. Cloning shares the parsed keys.
+#[derive(Debug, Default, Clone)]
 pub struct Jwks {
-    keys: HashMap<String, VerifyingKey>,
+    keys: HashMap<String, std::sync::Arc<VerifyingKey>>,
     skipped: usize,
 }
 
@@ -118,7 +118,7 @@ impl Jwks {
         if self.keys.contains_key(&key.kid) {
             return Err(JwksError::DuplicateKid(crate::error::excerpt(&key.kid)));
         }
-        self.keys.insert(key.kid.clone(), key);
+        self.keys.insert(key.kid.clone(), std::sync::Arc::new(key));
         Ok(())
     }
 
@@ -154,7 +154,7 @@ impl Jwks {
     }
 
     pub fn get(&self, kid: &str) -> Option<&VerifyingKey> {
-        self.keys.get(kid)
+        self.keys.get(kid).map(|k| &**k)
     }
 
     /// How many keys are used.

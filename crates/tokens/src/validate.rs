@@ -195,6 +195,7 @@ impl Validator {
             expires_at: exp,
             valid_from: valid_from.unwrap_or(i64::MIN),
             valid_until,
+            rest_api: std::sync::OnceLock::new(),
         })))
     }
 

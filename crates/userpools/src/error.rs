@@ -24,8 +24,20 @@ pub enum ErrorType {
     GroupExists,
     InvalidUserPoolConfiguration,
     UnsupportedTokenType,
+    /// A refresh token that refresh-token rotation replaced, after its grace period.
+    RefreshTokenReuse,
     SoftwareTokenMfaNotFound,
     EnableSoftwareTokenMfa,
+    /// An `X-Amz-Target` operation this endpoint does not serve.
+    UnknownOperation,
+    /// The signature of an administrative call (AWS's common errors).
+    MissingAuthenticationToken,
+    IncompleteSignature,
+    InvalidSignature,
+    UnrecognizedClient,
+    ExpiredToken,
+    /// The caller's IAM policies do not allow the operation on the pool.
+    AccessDenied,
     Internal,
 }
 
@@ -50,8 +62,16 @@ impl ErrorType {
             ErrorType::GroupExists => "GroupExistsException",
             ErrorType::InvalidUserPoolConfiguration => "InvalidUserPoolConfigurationException",
             ErrorType::UnsupportedTokenType => "UnsupportedTokenTypeException",
+            ErrorType::RefreshTokenReuse => "RefreshTokenReuseException",
             ErrorType::SoftwareTokenMfaNotFound => "SoftwareTokenMFANotFoundException",
             ErrorType::EnableSoftwareTokenMfa => "EnableSoftwareTokenMFAException",
+            ErrorType::UnknownOperation => "UnknownOperationException",
+            ErrorType::MissingAuthenticationToken => "MissingAuthenticationTokenException",
+            ErrorType::IncompleteSignature => "IncompleteSignatureException",
+            ErrorType::InvalidSignature => "InvalidSignatureException",
+            ErrorType::UnrecognizedClient => "UnrecognizedClientException",
+            ErrorType::ExpiredToken => "ExpiredTokenException",
+            ErrorType::AccessDenied => "AccessDeniedException",
             ErrorType::Internal => "InternalErrorException",
         }
     }

@@ -7,9 +7,9 @@ use serde_json::Value;
 
 use super::Loader;
 use super::stage::is_stage_name;
-use crate::ApiDeployment;
 use crate::file::ApiEntry;
 use crate::located::Located;
+use crate::{ApiDeployment, StageConfig, UserPoolConfig};
 
 impl Loader {
     pub(super) fn apis(
@@ -17,6 +17,8 @@ impl Loader {
         root: &serde_json::Map<String, Value>,
         region: &str,
         account: &str,
+        user_pools: &[UserPoolConfig],
+        functions: &[functions::FunctionSpec],
     ) -> Vec<ApiDeployment> {
         let mut out = Vec::new();
         let items = match root.get("apis") {
@@ -45,33 +47,36 @@ impl Loader {
                     format!("duplicate API id {:?}", entry.id),
                 );
             }
-            if let Some(api) = self.api(&entry, &pointer, region, account) {
+            let scope = Scope {
+                region,
+                account,
+                functions,
+            };
+            if let Some(api) = self.api(&entry, &pointer, &scope) {
+                self.check_user_pools(&api.api, &format!("{pointer}/openapi"), user_pools);
                 out.push(api);
             }
         }
         out
     }
 
-    fn api(
-        &mut self,
-        entry: &ApiEntry,
-        pointer: &str,
-        region: &str,
-        account: &str,
-    ) -> Option<ApiDeployment> {
+    fn api(&mut self, entry: &ApiEntry, pointer: &str, scope: &Scope<'_>) -> Option<ApiDeployment> {
+        let (region, account) = (scope.region, scope.account);
         let openapi_file = self.path(&entry.openapi);
-        let (api, resource_policy) =
-            match self.openapi(&openapi_file, &format!("{pointer}/openapi")) {
-                Some((api, doc)) => {
-                    // A policy that does not compile is reported; the load then fails as a
-                    // whole, after the stages have been checked too.
-                    let policy = api.policy.as_ref().and_then(|p| {
-                        self.resource_policy(&entry.id, p, &openapi_file, &doc, region, account)
-                    });
-                    (Some(api), policy)
-                }
-                None => (None, None),
-            };
+        let (api, resource_policy, doc) = match self
+            .openapi(&openapi_file, &format!("{pointer}/openapi"))
+        {
+            Some((api, doc)) => {
+                self.check_functions(&api, &openapi_file, &doc, region, account, scope.functions);
+                // A policy that does not compile is reported; the load then fails as a
+                // whole, after the stages have been checked too.
+                let policy = api.policy.as_ref().and_then(|p| {
+                    self.resource_policy(&entry.id, p, &openapi_file, &doc, region, account)
+                });
+                (Some(api), policy, Some(doc))
+            }
+            None => (None, None, None),
+        };
         let mut stages = Vec::new();
         if entry.stages.is_empty() {
             self.error(
@@ -93,6 +98,9 @@ impl Loader {
             if let Some(stage) = self.stage(name, value, &stage_pointer, api.as_ref()) {
                 stages.push(stage);
             }
+        }
+        if let (Some(api), Some(doc)) = (&api, &doc) {
+            self.check_authorizer_functions(api, &stages, &openapi_file, doc, scope);
         }
         Some(ApiDeployment {
             id: entry.id.clone(),
@@ -121,6 +129,104 @@ impl Loader {
         }
     }
 
+    /// A Cognito authorizer accepts tokens of the pools its `providerARNs` name: each must be a
+    /// pool of this configuration, or the authorizer could never be enforced.
+    fn check_user_pools(&mut self, api: &restapi::Api, pointer: &str, pools: &[UserPoolConfig]) {
+        let mut unknown = BTreeSet::new();
+        for method in api.resources.iter().flat_map(|r| &r.methods) {
+            if let restapi::Authorizer::CognitoUserPools { authorizer, .. } = &method.authorizer {
+                for arn in &authorizer.provider_arns {
+                    if !pools.iter().any(|p| &p.arn == arn) {
+                        unknown.insert((authorizer.name.clone(), arn.clone()));
+                    }
+                }
+            }
+        }
+        for (name, arn) in unknown {
+            self.error(
+                pointer,
+                format!("authorizer {name:?} names user pool {arn}, which is not one of this configuration's user_pools (their ARNs are arn:aws:cognito-idp:{{region}}:{{account_id}}:userpool/{{id}})"),
+            );
+        }
+    }
+
+    /// A Lambda authorizer invokes a function of this configuration: on every stage, its function
+    /// ARN (stage variables resolved) must name one of `functions:`, in the configuration's region
+    /// and account, unqualified or `$LATEST` (the host runs nothing else). Reported at the
+    /// authorizer's `authorizerUri` in the OpenAPI document.
+    fn check_authorizer_functions(
+        &mut self,
+        api: &restapi::Api,
+        stages: &[StageConfig],
+        file: &Path,
+        doc: &Located,
+        scope: &Scope<'_>,
+    ) {
+        let mut seen = BTreeSet::new();
+        for method in api.resources.iter().flat_map(|r| &r.methods) {
+            let restapi::Authorizer::Lambda(authorizer) = &method.authorizer else {
+                continue;
+            };
+            if !seen.insert(authorizer.name.clone()) {
+                continue;
+            }
+            let pointer = format!(
+                "/components/securitySchemes/{}/x-amazon-apigateway-authorizer/authorizerUri",
+                restapi::import::escape(&authorizer.name)
+            );
+            let mut problems = BTreeSet::new();
+            for stage in stages {
+                if let Err(problem) = authorizer_function(authorizer, &stage.variables, scope) {
+                    problems.insert(format!("stage {:?}: {problem}", stage.name));
+                }
+            }
+            for problem in problems {
+                self.report.push(
+                    file,
+                    doc.position(&pointer),
+                    Some(&pointer),
+                    format!("Lambda authorizer {:?}: {problem}", authorizer.name),
+                );
+            }
+        }
+    }
+
+    /// A Lambda integration invokes a function of this configuration's `functions:` (whose ARNs
+    /// name the file's region and account), or it could never answer. An ARN with a stage
+    /// variable is resolved per request, and checked then.
+    fn check_functions(
+        &mut self,
+        api: &restapi::Api,
+        file: &Path,
+        doc: &Located,
+        region: &str,
+        account: &str,
+        functions: &[functions::FunctionSpec],
+    ) {
+        for method in api.resources.iter().flat_map(|r| &r.methods) {
+            let Some(target) = &method.integration.function else {
+                continue;
+            };
+            if !target.is_static() {
+                continue;
+            }
+            let known = restapi::FunctionArn::parse(&target.arn).is_some_and(|arn| {
+                arn.region == region
+                    && arn.account == account
+                    && functions.iter().any(|f| f.name == arn.name)
+            });
+            if !known {
+                let pointer = format!("{}/x-amazon-apigateway-integration/uri", method.pointer);
+                self.report.push(
+                    file,
+                    doc.position(&pointer),
+                    Some(&pointer),
+                    format!("the integration invokes {}, which is not one of this configuration's functions (their ARNs are arn:aws:lambda:{region}:{account}:function:{{name}})", target.arn),
+                );
+            }
+        }
+    }
+
     /// Path conflicts the router would refuse (`/a/{x}` beside `/a/{y}`).
     fn check_routes(&mut self, api: &restapi::Api, file: &Path, doc: &Located) {
         let mut router = router::Router::new();
@@ -132,6 +238,48 @@ impl Loader {
             }
         }
     }
+}
+
+/// What an API's references are checked against.
+struct Scope<'a> {
+    region: &'a str,
+    account: &'a str,
+    functions: &'a [functions::FunctionSpec],
+}
+
+/// The configured function a Lambda authorizer invokes on a stage with `variables`, or why none.
+fn authorizer_function(
+    authorizer: &restapi::LambdaAuthorizer,
+    variables: &std::collections::BTreeMap<String, String>,
+    scope: &Scope<'_>,
+) -> Result<(), String> {
+    let arn = authorizer.stage_function_arn(variables).ok_or_else(|| {
+        format!(
+            "{} does not resolve to a function ARN with this stage's variables",
+            authorizer.function_arn
+        )
+    })?;
+    let Some(parsed) = restapi::FunctionArn::parse(&arn) else {
+        return Err(format!("{arn} is not a function ARN"));
+    };
+    if parsed.region != scope.region || parsed.account != scope.account {
+        return Err(format!(
+            "{arn} is not in this configuration's region and account ({}, {}), where its functions run",
+            scope.region, scope.account
+        ));
+    }
+    if parsed.qualifier.is_some_and(|q| q != "$LATEST") {
+        return Err(format!(
+            "{arn} names a version or alias; functions run as $LATEST only"
+        ));
+    }
+    if !scope.functions.iter().any(|f| f.name == parsed.name) {
+        return Err(format!(
+            "{arn} names function {:?}, which is not one of this configuration's functions",
+            parsed.name
+        ));
+    }
+    Ok(())
 }
 
 fn is_api_id(s: &str) -> bool {

@@ -43,14 +43,14 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
-fn setup(config: &str) -> (tempfile::TempDir, PathBuf) {
+pub(super) fn setup(config: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "petstore.openapi.yaml", OPENAPI);
     let path = write(dir.path(), "portcullis.yaml", config);
     (dir, path)
 }
 
-fn messages(report: &Report) -> Vec<String> {
+pub(super) fn messages(report: &Report) -> Vec<String> {
     report.diagnostics.iter().map(ToString::to_string).collect()
 }
 
@@ -212,7 +212,7 @@ fn openapi_problems_point_into_the_document() {
     write(
         dir.path(),
         "petstore.openapi.yaml",
-        "openapi: 3.0.1\npaths:\n  /a/{x}:\n    get:\n      x-amazon-apigateway-integration:\n        type: aws_proxy\n  /a/{y}/b:\n    get:\n      x-amazon-apigateway-integration: {type: mock}\n",
+        "openapi: 3.0.1\npaths:\n  /a/{x}:\n    get:\n      x-amazon-apigateway-integration:\n        type: aws\n  /a/{y}/b:\n    get:\n      x-amazon-apigateway-integration: {type: mock}\n",
     );
     let report = load(&path).unwrap_err();
     let d = &report.diagnostics[0];
@@ -222,7 +222,7 @@ fn openapi_problems_point_into_the_document() {
         d.pointer.as_deref(),
         Some("/paths/~1a~1{x}/get/x-amazon-apigateway-integration/type")
     );
-    assert!(d.message.contains("aws_proxy"), "{d}");
+    assert!(d.message.contains("aws (AWS service)"), "{d}");
 }
 
 #[test]

@@ -45,31 +45,22 @@ pub(super) async fn authenticate(
 
 /// The edge's answers to a failed authentication, in the control plane's error shape.
 fn refusal(failure: AuthFailure) -> ApiError {
-    let (kind, message) = match failure {
-        AuthFailure::Missing => (
-            ErrorType::MissingAuthenticationToken,
-            "Missing Authentication Token".to_string(),
-        ),
-        AuthFailure::Incomplete(m) => (ErrorType::IncompleteSignature, m),
-        AuthFailure::Invalid(m) => (ErrorType::InvalidSignature, m),
-        AuthFailure::Unsupported(m) => (ErrorType::BadRequest, m),
-        AuthFailure::UnrecognizedClient => (
-            ErrorType::UnrecognizedClient,
-            "The security token included in the request is invalid.".to_string(),
-        ),
-        AuthFailure::ExpiredToken => (
-            ErrorType::ExpiredToken,
-            "The security token included in the request is expired".to_string(),
-        ),
+    let kind = match &failure {
+        AuthFailure::Missing => ErrorType::MissingAuthenticationToken,
+        AuthFailure::Incomplete(_) => ErrorType::IncompleteSignature,
+        AuthFailure::Invalid(_) => ErrorType::InvalidSignature,
+        AuthFailure::Unsupported(_) => ErrorType::BadRequest,
+        AuthFailure::UnrecognizedClient => ErrorType::UnrecognizedClient,
+        AuthFailure::ExpiredToken => ErrorType::ExpiredToken,
         AuthFailure::Unavailable(m) => {
             tracing::warn!(target: "portcullis::admin", "credential lookup failed: {m}");
-            (
+            return ApiError::new(
                 ErrorType::ServiceUnavailable,
-                "credentials cannot be checked: storage is unavailable".to_string(),
-            )
+                "credentials cannot be checked: storage is unavailable",
+            );
         }
     };
-    ApiError::new(kind, message)
+    ApiError::new(kind, failure.message())
 }
 
 async fn read_body(body: Incoming, deadline: tokio::time::Instant) -> Result<Bytes, ApiError> {

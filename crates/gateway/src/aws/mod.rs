@@ -8,13 +8,16 @@
 //!   signature's credential scope names ([`query`]);
 //! - **JSON 1.1** (Cognito user pools and identity pools): `POST /` with `X-Amz-Target:
 //!   Service.Operation` ([`json`]);
-//! - **REST-JSON** (Lambda): `/2015-03-31/functions/…`, signed for `lambda` ([`rest_json`]).
+//! - **REST-JSON** (Lambda's Invoke): `/2015-03-31/functions/…`, signed for `lambda`
+//!   ([`rest_json`]).
 //!
 //! None of these shapes can be an API invocation: `/` names no stage, and a REST-JSON request
 //! counts as one only when signed for its service. Each protocol has one error encoder, so an
 //! unknown action, target or path answers in the shape the client's SDK parses.
 
+mod invoke_request;
 mod json;
+mod oidc;
 mod query;
 mod rest_json;
 pub(crate) mod sts;
@@ -41,8 +44,9 @@ pub enum Protocol {
 pub async fn handle(svc: Arc<Services>, conn: ConnInfo, req: Request<Incoming>) -> Response<Body> {
     match protocol(&req) {
         Some(Protocol::Query) => query::handle(svc, conn, req).await,
-        Some(Protocol::Json) => json::handle(&req),
-        Some(Protocol::RestJson) => rest_json::handle(&req),
+        Some(Protocol::Json) => json::handle(svc, conn, req).await,
+        Some(Protocol::RestJson) => rest_json::handle(svc, conn, req).await,
+        None if oidc::matches(&svc.deployment(), &req) => oidc::handle(svc, req).await,
         None => pipeline::handle(svc, conn, req).await,
     }
 }

@@ -1,6 +1,8 @@
 //! Phase: authenticate. Runs the method's authorizer and records the caller's [`Identity`] in
-//! the request context. For `AWS_IAM` methods that is the request's SigV4 signature; methods
-//! without an authorizer pass through untouched (their bodies keep streaming).
+//! the request context. For `AWS_IAM` methods that is the request's SigV4 signature; for
+//! Cognito user pools the token (`user_pool_auth`); for Lambda authorizers the function's answer
+//! (`lambda_auth`). Methods without an authorizer pass through untouched (their bodies keep
+//! streaming).
 //!
 //! The body of a signed request is read here (at most 10 MB) because its hash is part of the
 //! signature; the integration then gets the bytes that were verified.
@@ -12,6 +14,7 @@ use restapi::{AuthType, Authorizer};
 use super::context::RequestCtx;
 use super::identity::Identity;
 use super::{Exchange, Flow, Phase};
+use super::{lambda_auth, user_pool_auth};
 use crate::auth::{self, AuthFailure};
 use crate::error::{ErrorKind, GatewayError};
 use crate::services::Services;
@@ -30,13 +33,32 @@ impl Phase for Authenticate {
             .map(|m| &m.authorizer);
         match authorizer {
             Some(Authorizer::Iam) => sigv4(svc, exchange).await?,
+            Some(Authorizer::CognitoUserPools { .. }) => {
+                // The method belongs to the route's API runtime: hold that by its `Arc` (no copy
+                // of the authorizer per request) while the phase updates the exchange.
+                let route = exchange
+                    .ctx
+                    .route
+                    .as_ref()
+                    .map(|r| (r.api.clone(), r.resource, r.method));
+                let method = route
+                    .as_ref()
+                    .and_then(|(api, r, m)| api.api.resources.get((*r)?)?.methods.get((*m)?));
+                if let Some(Authorizer::CognitoUserPools { authorizer, scopes }) =
+                    method.map(|m| &m.authorizer)
+                {
+                    user_pool_auth::authenticate(svc, exchange, authorizer, scopes).await?;
+                }
+            }
+            Some(Authorizer::Lambda(authorizer)) => {
+                // Its own `Arc` (no copy of the definition); boxed, since invoking a function
+                // is a large future most requests never build.
+                let authorizer = authorizer.clone();
+                Box::pin(lambda_auth::authenticate(svc, exchange, &authorizer)).await?;
+            }
             // The import refuses the authorizers this gateway does not serve (see
             // `restapi::import`); reaching one here is a deployment bug, refused, never skipped.
-            Some(
-                Authorizer::CognitoUserPools { .. }
-                | Authorizer::Lambda(_)
-                | Authorizer::Jwt { .. },
-            ) => {
+            Some(Authorizer::Jwt { .. }) => {
                 return Err(GatewayError::new(ErrorKind::ApiConfigurationError)
                     .detail("the method's authorizer is not served by this gateway"));
             }

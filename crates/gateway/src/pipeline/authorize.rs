@@ -20,9 +20,11 @@ use iam::{
     Authorization, AuthzInput, NamedPolicy, PolicySet, Principal, RequestContext, mask_account,
 };
 
+use super::context::Route;
 use super::identity::Identity;
 use super::{Exchange, Flow, Phase};
 use crate::auth;
+use crate::deploy::Deployment;
 use crate::error::{ErrorKind, GatewayError};
 use crate::services::Services;
 
@@ -141,29 +143,33 @@ impl Phase for Authorize {
     }
 }
 
-fn authorize(svc: &Services, exchange: &mut Exchange) -> Result<(), GatewayError> {
-    let deployment = &exchange.deployment;
-    // A plain `&mut RequestCtx`: the route and the identity are read in place while the phase's
-    // own fields (`ctx.authorize`) are written, with nothing cloned.
-    let ctx = &mut *exchange.ctx;
-    let Some(route) = ctx.route.as_ref() else {
-        return Ok(());
-    };
+/// One evaluation of `execute-api:Invoke` for `identity` on the routed request.
+struct Evaluated<'a> {
+    subject: Subject<'a>,
+    /// The condition keys it was evaluated with.
+    context: Cow<'a, RequestContext>,
+    result: Authorization,
+    resource: String,
+}
+
+/// Evaluates the table's row for `identity`; `None` when nothing needs evaluating.
+fn evaluate<'a>(
+    svc: &Services,
+    deployment: &'a Deployment,
+    route: &'a Route,
+    identity: &'a Identity,
+    parts: &http::request::Parts,
+    source_ip: &iam::ContextValue,
+    secure: bool,
+) -> Option<Evaluated<'a>> {
     let api = &route.api;
     let resource_policy = api.resource_policy.as_ref();
-    let Some(subject) = subject(
-        &ctx.identity,
+    let subject = subject(
+        identity,
         &deployment.anonymous,
         &deployment.anonymous_context,
         resource_policy,
-    ) else {
-        return Ok(());
-    };
-    let auth_type = route
-        .method()
-        .map_or(restapi::AuthType::None, |m| m.authorizer.auth_type());
-    let started = Instant::now();
-    let stage = route.stage();
+    )?;
     let resource = route_arn(route);
     // The request's own keys (source IP, time, user agent…) are only built when a condition or
     // a policy variable could read them: most policies have neither.
@@ -177,9 +183,9 @@ fn authorize(svc: &Services, exchange: &mut Exchange) -> Result<(), GatewayError
     let context = if reads_context {
         Cow::Owned(auth::request_context(
             subject.context,
-            &exchange.parts,
-            &ctx.source_ip_value,
-            ctx.secure,
+            parts,
+            source_ip,
+            secure,
             &deployment.shared_values,
             svc.clock.now(),
         ))
@@ -194,13 +200,81 @@ fn authorize(svc: &Services, exchange: &mut Exchange) -> Result<(), GatewayError
         &api.account_id,
         resource_policy,
     );
+    Some(Evaluated {
+        subject,
+        context,
+        result,
+        resource,
+    })
+}
+
+/// The caller's words for a denial. For a Lambda authorizer's caller, when the authorizer's own
+/// policy refuses, API Gateway's: `User is not authorized to access this resource` (with an
+/// explicit deny, `… with an explicit deny`); otherwise — IAM callers, resource policies — the
+/// IAM engine's `User: … is not authorized to perform: …`.
+fn deny_message(evaluated: &Evaluated<'_>, route: &Route, identity: &Identity) -> String {
+    // Which policy refused: the authorizer's is judged alone too, only on the way to a denial.
+    if let Identity::Authorizer(_) = identity {
+        let alone = decide(
+            &evaluated.subject,
+            INVOKE,
+            &evaluated.context,
+            &evaluated.resource,
+            &route.api.account_id,
+            None,
+        );
+        match alone.decision() {
+            iam::Decision::ExplicitDeny => {
+                return "User is not authorized to access this resource with an explicit deny"
+                    .into();
+            }
+            iam::Decision::ImplicitDeny => {
+                return "User is not authorized to access this resource".into();
+            }
+            iam::Decision::Allow => {}
+        }
+    }
+    evaluated.result.deny_message(
+        evaluated.subject.principal,
+        INVOKE,
+        &mask_account(&evaluated.resource),
+    )
+}
+
+fn authorize(svc: &Services, exchange: &mut Exchange) -> Result<(), GatewayError> {
+    let deployment = &exchange.deployment;
+    // A plain `&mut RequestCtx`: the route and the identity are read in place while the phase's
+    // own fields (`ctx.authorize`) are written, with nothing cloned.
+    let ctx = &mut *exchange.ctx;
+    let Some(route) = ctx.route.as_ref() else {
+        return Ok(());
+    };
+    let started = Instant::now();
+    let Some(evaluated) = evaluate(
+        svc,
+        deployment,
+        route,
+        &ctx.identity,
+        &exchange.parts,
+        &ctx.source_ip_value,
+        ctx.secure,
+    ) else {
+        return Ok(());
+    };
+    let api = &route.api;
+    let auth_type = route
+        .method()
+        .map_or(restapi::AuthType::None, |m| m.authorizer.auth_type());
+    let stage = route.stage();
     ctx.authorize.latency = Some(started.elapsed());
+    let result = &evaluated.result;
     if result.is_allowed() {
         ctx.authorize.status = Some(200);
         stage.allowed(auth_type).inc();
         return Ok(());
     }
-    let principal = subject.principal;
+    let principal = evaluated.subject.principal;
+    let resource = &evaluated.resource;
     svc.metrics.auth_outcome(
         &api.id,
         &stage.name,
@@ -215,11 +289,48 @@ fn authorize(svc: &Services, exchange: &mut Exchange) -> Result<(), GatewayError
         resource = %resource,
         reason = result.reason().label(),
         "access denied\n{}",
-        result.explanation().for_request(principal, INVOKE, &resource)
+        result.explanation().for_request(principal, INVOKE, resource)
     );
-    let message = result.deny_message(principal, INVOKE, &mask_account(&resource));
+    let message = deny_message(&evaluated, route, &ctx.identity);
     ctx.authorize.status = Some(403);
     ctx.authorize.error = Some(message.clone());
+    Err(GatewayError::with_message(ErrorKind::AccessDenied, message))
+}
+
+/// The check before a Lambda authorizer is called (the table's `lambda-pre` row): with a
+/// resource policy, the anonymous caller's evaluation; an explicit deny refuses at once, without
+/// invoking the function, anything else goes on to the authorizer.
+pub(crate) fn deny_before_authorizer(
+    svc: &Services,
+    exchange: &Exchange,
+) -> Result<(), GatewayError> {
+    let ctx = &*exchange.ctx;
+    let Some(route) = ctx.route.as_ref() else {
+        return Ok(());
+    };
+    let Some(evaluated) = evaluate(
+        svc,
+        &exchange.deployment,
+        route,
+        &Identity::Anonymous,
+        &exchange.parts,
+        &ctx.source_ip_value,
+        ctx.secure,
+    ) else {
+        return Ok(());
+    };
+    if evaluated.result.decision() != iam::Decision::ExplicitDeny {
+        return Ok(());
+    }
+    let api = &route.api;
+    svc.metrics.auth_outcome(
+        &api.id,
+        &route.stage().name,
+        restapi::AuthType::Custom,
+        "deny",
+        evaluated.result.reason().label(),
+    );
+    let message = deny_message(&evaluated, route, &Identity::Anonymous);
     Err(GatewayError::with_message(ErrorKind::AccessDenied, message))
 }
 

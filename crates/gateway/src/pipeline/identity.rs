@@ -29,7 +29,7 @@ pub enum Identity {
 /// `scope`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Claims {
-    pub values: BTreeMap<String, String>,
+    pub values: Arc<BTreeMap<String, String>>,
 }
 
 /// A Lambda authorizer's answer, compiled: the policy it returned decides access with the API's

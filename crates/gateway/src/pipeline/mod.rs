@@ -22,6 +22,7 @@ mod exchange;
 mod guard;
 pub mod identity;
 pub mod integrate;
+mod lambda_auth;
 mod limits;
 mod log;
 pub(crate) mod params;
@@ -31,6 +32,7 @@ mod respond;
 mod response_cache;
 pub(crate) mod route;
 mod throttle;
+mod user_pool_auth;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -108,3 +108,22 @@ pub fn assert_error(r: &TestResponse, status: u16, error_type: &str, message: &s
     assert_eq!(r.json(), serde_json::json!({ "message": message }));
     assert!(r.header("x-amzn-requestid").is_some());
 }
+
+/// Builds a workspace example crate (`echo-rust`, `request-unicorn`) into this test binary's
+/// target directory (`<target>/<profile>/deps/<test>`) and returns its binary.
+pub fn example_binary(package: &str) -> std::path::PathBuf {
+    let target = std::env::current_exe()
+        .unwrap()
+        .ancestors()
+        .nth(3)
+        .unwrap()
+        .to_path_buf();
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "-p", package])
+        .env("CARGO_TARGET_DIR", &target)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .unwrap();
+    assert!(status.success(), "cargo build -p {package} failed");
+    target.join("debug").join(package)
+}

@@ -426,14 +426,8 @@ pub(crate) fn function_arn(uri: &str) -> Option<&str> {
     let function = path
         .strip_prefix("path/2015-03-31/functions/")?
         .strip_suffix("/invocations")?;
-    // arn:{partition}:lambda:{region}:{account}:function:{name}[:{qualifier}]
-    let parts: Vec<&str> = function.split(':').collect();
-    let well_formed = matches!(parts.len(), 7 | 8)
-        && parts.first() == Some(&"arn")
-        && parts.get(2) == Some(&"lambda")
-        && parts.get(5) == Some(&"function")
-        && parts.iter().all(|p| !p.is_empty());
-    well_formed.then_some(function)
+    // A `${stageVariables.…}` part is checked per stage, once resolved.
+    crate::authorizer::FunctionArn::parse(function).map(|_| function)
 }
 
 fn is_iam_arn(arn: &str) -> bool {

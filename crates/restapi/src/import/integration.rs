@@ -5,10 +5,12 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use super::authorizer::function_arn;
 use super::{Cx, escape, mapping};
+use crate::FunctionArn;
 use crate::model::{
-    CacheKeyParameter, DEFAULT_TIMEOUT, Integration, IntegrationKind, IntegrationResponse,
-    MIN_TIMEOUT, ParamLocation, Passthrough, UriPart, UriTemplate,
+    CacheKeyParameter, DEFAULT_TIMEOUT, FunctionTarget, Integration, IntegrationKind,
+    IntegrationResponse, MIN_TIMEOUT, ParamLocation, Passthrough, UriPart, UriTemplate,
 };
 use crate::template::Template;
 
@@ -49,9 +51,17 @@ pub(crate) fn integration(cx: &mut Cx, value: &Value, pointer: &str) -> Option<I
     let errors_before = cx.errors.len();
     let mut http_method = None;
     let mut uri = None;
-    if kind != IntegrationKind::Mock {
-        http_method = backend_method(cx, obj, pointer);
-        uri = backend_uri(cx, obj, pointer);
+    let mut function = None;
+    match kind {
+        IntegrationKind::Mock => {}
+        IntegrationKind::AwsProxy => {
+            lambda_method(cx, obj, pointer);
+            function = lambda_function(cx, obj, pointer);
+        }
+        IntegrationKind::Http | IntegrationKind::HttpProxy => {
+            http_method = backend_method(cx, obj, pointer);
+            uri = backend_uri(cx, obj, pointer);
+        }
     }
     unsupported_options(cx, obj, pointer);
 
@@ -70,6 +80,20 @@ pub(crate) fn integration(cx: &mut Cx, value: &Value, pointer: &str) -> Option<I
             "http_proxy integrations pass the request through; mapping templates apply to http integrations only",
         );
     }
+    if kind == IntegrationKind::AwsProxy {
+        // The proxy event carries the whole request; nothing would apply these.
+        for (key, what) in [
+            ("requestTemplates", "mapping templates"),
+            ("requestParameters", "request parameter mappings"),
+        ] {
+            if obj.contains_key(key) {
+                cx.error(
+                    &format!("{pointer}/{key}"),
+                    format!("aws_proxy (Lambda proxy) integrations pass the whole request to the function as its event; {what} apply to http integrations only"),
+                );
+            }
+        }
+    }
     let passthrough = passthrough(cx, obj, pointer);
     let insecure_skip_verification = obj
         .get("tlsConfig")
@@ -77,7 +101,7 @@ pub(crate) fn integration(cx: &mut Cx, value: &Value, pointer: &str) -> Option<I
         .and_then(Value::as_bool)
         .unwrap_or(false);
     let timeout = timeout(cx, obj, pointer);
-    let responses = if kind == IntegrationKind::HttpProxy {
+    let responses = if matches!(kind, IntegrationKind::HttpProxy | IntegrationKind::AwsProxy) {
         // API Gateway ignores integration responses on proxy integrations; exports often carry a
         // `default` entry anyway.
         Vec::new()
@@ -106,6 +130,7 @@ pub(crate) fn integration(cx: &mut Cx, value: &Value, pointer: &str) -> Option<I
         kind,
         http_method,
         uri,
+        function,
         request_parameters,
         request_templates,
         passthrough,
@@ -168,13 +193,7 @@ fn kind(cx: &mut Cx, obj: &Map<String, Value>, pointer: &str) -> Option<Integrat
         "http_proxy" => Some(IntegrationKind::HttpProxy),
         "http" => Some(IntegrationKind::Http),
         "mock" => Some(IntegrationKind::Mock),
-        "aws_proxy" => {
-            cx.error(
-                &p,
-                "aws_proxy (Lambda proxy) integrations are not supported yet: they need Lambda functions, which Portcullis does not run yet",
-            );
-            None
-        }
+        "aws_proxy" => Some(IntegrationKind::AwsProxy),
         "aws" => {
             cx.error(&p, "aws (AWS service) integrations are not supported yet");
             None
@@ -182,7 +201,9 @@ fn kind(cx: &mut Cx, obj: &Map<String, Value>, pointer: &str) -> Option<Integrat
         other => {
             cx.error(
                 &p,
-                format!("unknown integration type {other:?}; expected http_proxy, http or mock"),
+                format!(
+                    "unknown integration type {other:?}; expected http_proxy, http, aws_proxy or mock"
+                ),
             );
             None
         }
@@ -224,46 +245,7 @@ fn backend_uri(cx: &mut Cx, obj: &Map<String, Value>, pointer: &str) -> Option<U
 
 /// Splits a backend URI into literal text, `{param}` and `${stageVariables.name}` parts.
 pub(crate) fn parse_uri(source: &str) -> Result<UriTemplate, String> {
-    let mut parts = Vec::new();
-    let mut literal = String::new();
-    let mut rest = source;
-    while !rest.is_empty() {
-        if let Some(after) = rest.strip_prefix("${") {
-            let end = after
-                .find('}')
-                .ok_or_else(|| format!("unterminated ${{...}} in {source:?}"))?;
-            let name = after[..end]
-                .strip_prefix("stageVariables.")
-                .filter(|n| is_identifier(n))
-                .ok_or_else(|| {
-                    format!(
-                        "unsupported variable ${{{}}} in the integration URI; only ${{stageVariables.name}} is allowed",
-                        &after[..end]
-                    )
-                })?;
-            flush(&mut parts, &mut literal);
-            parts.push(UriPart::StageVariable(name.to_string()));
-            rest = &after[end + 1..];
-        } else if let Some(after) = rest.strip_prefix('{') {
-            let end = after
-                .find('}')
-                .ok_or_else(|| format!("unterminated {{...}} in {source:?}"))?;
-            let name = &after[..end];
-            if !is_identifier(name) {
-                return Err(format!(
-                    "invalid path parameter {{{name}}} in the integration URI"
-                ));
-            }
-            flush(&mut parts, &mut literal);
-            parts.push(UriPart::PathParam(name.to_string()));
-            rest = &after[end + 1..];
-        } else {
-            let next = rest.find(['$', '{']).unwrap_or(rest.len()).max(1);
-            literal.push_str(&rest[..next]);
-            rest = &rest[next..];
-        }
-    }
-    flush(&mut parts, &mut literal);
+    let parts = split_template(source, "the integration URI")?;
     // A URI that starts with a stage variable gets its scheme at request time.
     let starts_ok = match parts.first() {
         Some(UriPart::Literal(l)) => {
@@ -282,6 +264,119 @@ pub(crate) fn parse_uri(source: &str) -> Result<UriTemplate, String> {
         parts,
         source: source.to_string(),
     })
+}
+
+/// Splits text into literal parts, `{param}` and `${stageVariables.name}`.
+fn split_template(source: &str, what: &str) -> Result<Vec<UriPart>, String> {
+    let mut parts = Vec::new();
+    let mut literal = String::new();
+    let mut rest = source;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("${") {
+            let end = after
+                .find('}')
+                .ok_or_else(|| format!("unterminated ${{...}} in {source:?}"))?;
+            let name = after[..end]
+                .strip_prefix("stageVariables.")
+                .filter(|n| is_identifier(n))
+                .ok_or_else(|| {
+                    format!(
+                        "unsupported variable ${{{}}} in {what}; only ${{stageVariables.name}} is allowed",
+                        &after[..end]
+                    )
+                })?;
+            flush(&mut parts, &mut literal);
+            parts.push(UriPart::StageVariable(name.to_string()));
+            rest = &after[end + 1..];
+        } else if let Some(after) = rest.strip_prefix('{') {
+            let end = after
+                .find('}')
+                .ok_or_else(|| format!("unterminated {{...}} in {source:?}"))?;
+            let name = &after[..end];
+            if !is_identifier(name) {
+                return Err(format!("invalid path parameter {{{name}}} in {what}"));
+            }
+            flush(&mut parts, &mut literal);
+            parts.push(UriPart::PathParam(name.to_string()));
+            rest = &after[end + 1..];
+        } else {
+            let next = rest.find(['$', '{']).unwrap_or(rest.len()).max(1);
+            literal.push_str(&rest[..next]);
+            rest = &rest[next..];
+        }
+    }
+    flush(&mut parts, &mut literal);
+    Ok(parts)
+}
+
+/// API Gateway calls Lambda's Invoke API, which is a POST: a Lambda integration's `httpMethod`
+/// must say so.
+fn lambda_method(cx: &mut Cx, obj: &Map<String, Value>, pointer: &str) {
+    match obj.get("httpMethod").and_then(Value::as_str) {
+        Some(m) if m.eq_ignore_ascii_case("POST") => {}
+        None => cx.error(
+            pointer,
+            "a Lambda integration needs \"httpMethod\": \"POST\" (API Gateway invokes functions with POST)",
+        ),
+        Some(m) => cx.error(
+            &format!("{pointer}/httpMethod"),
+            format!("a Lambda integration's httpMethod must be POST (API Gateway invokes functions with POST), got {m:?}"),
+        ),
+    }
+}
+
+/// The function of a Lambda integration's `uri`; stage variables inside are resolved per request.
+fn lambda_function(cx: &mut Cx, obj: &Map<String, Value>, pointer: &str) -> Option<FunctionTarget> {
+    let p = format!("{pointer}/uri");
+    let Some(uri) = obj.get("uri").and_then(Value::as_str) else {
+        cx.error(pointer, "a Lambda integration needs a \"uri\"");
+        return None;
+    };
+    let Some(arn) = function_arn(uri) else {
+        cx.error(
+            &p,
+            format!("a Lambda integration's uri must be arn:aws:apigateway:{{region}}:lambda:path/2015-03-31/functions/arn:aws:lambda:{{region}}:{{account}}:function:{{name}}/invocations, got {uri:?}"),
+        );
+        return None;
+    };
+    let parts = match split_template(arn, "the function ARN") {
+        Ok(parts) => parts,
+        Err(message) => {
+            cx.error(&p, message);
+            return None;
+        }
+    };
+    if parts
+        .iter()
+        .any(|part| matches!(part, UriPart::PathParam(_)))
+    {
+        cx.error(
+            &p,
+            "a function ARN cannot hold path parameters; only ${stageVariables.name}",
+        );
+        return None;
+    }
+    let target = FunctionTarget {
+        arn: arn.to_string(),
+        parts,
+    };
+    if target.is_static() {
+        match FunctionArn::parse(arn) {
+            Some(parsed) if parsed.is_latest() => {}
+            Some(parsed) => {
+                cx.error(
+                    &p,
+                    format!("function versions and aliases are not supported (qualifier {:?}): Portcullis runs $LATEST only", parsed.qualifier.unwrap_or_default()),
+                );
+                return None;
+            }
+            None => {
+                cx.error(&p, format!("{arn:?} is not a function ARN"));
+                return None;
+            }
+        }
+    }
+    Some(target)
 }
 
 fn flush(parts: &mut Vec<UriPart>, literal: &mut String) {

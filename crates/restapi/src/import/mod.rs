@@ -55,9 +55,9 @@ const INERT_EXTENSIONS: &[&str] = &[
 /// How [`import_with`] treats what it can parse but the gateway cannot serve.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ImportOptions {
-    /// Refuse, by name, methods whose authorizer the gateway does not enforce yet (Cognito user
-    /// pools, Lambda and JWT authorizers). On by default: serving such a method without its
-    /// authorizer would open it to anyone. Off only to inspect the parsed model (tests, tools).
+    /// Refuse, by name, methods whose authorizer the gateway does not enforce yet (JWT
+    /// authorizers). On by default: serving such a method without its authorizer would open it
+    /// to anyone. Off only to inspect the parsed model (tests, tools).
     pub refuse_unserved_authorizers: bool,
 }
 

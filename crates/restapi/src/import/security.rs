@@ -21,11 +21,7 @@ pub(crate) struct AuthorizerUse {
 
 /// Kinds the gateway does not serve yet, and how the refusal names them (wording users and tests
 /// already know).
-const UNSERVED: &[(AuthType, &str)] = &[
-    (AuthType::CognitoUserPools, "Cognito user pool authorizers"),
-    (AuthType::Custom, "Lambda (custom) authorizers"),
-    (AuthType::Jwt, "JWT authorizers"),
-];
+const UNSERVED: &[(AuthType, &str)] = &[(AuthType::Jwt, "JWT authorizers")];
 
 /// Refuses every method that uses an authorizer kind the gateway cannot enforce yet: importing it
 /// as if it had no authorizer would open the method to anyone.

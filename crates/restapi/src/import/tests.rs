@@ -1,3 +1,4 @@
+use crate::FunctionArn;
 use serde_json::{Value, json};
 
 use super::*;
@@ -166,7 +167,7 @@ fn imports_an_export() {
 fn reports_every_problem_with_its_pointer() {
     let mut doc = export();
     let get = &mut doc["paths"]["/pets"]["get"]["x-amazon-apigateway-integration"];
-    get["type"] = json!("aws_proxy");
+    get["type"] = json!("aws");
     doc["paths"]["/pets/{petId}"]["get"]["x-amazon-apigateway-integration"]["timeoutInMillis"] =
         json!(40000);
     doc["paths"]["/bad{x}"] = json!({});
@@ -175,7 +176,7 @@ fn reports_every_problem_with_its_pointer() {
     assert!(has_error(
         &errs,
         "/paths/~1pets/get/x-amazon-apigateway-integration/type",
-        "aws_proxy (Lambda proxy) integrations are not supported yet"
+        "aws (AWS service) integrations are not supported yet"
     ));
     assert!(has_error(
         &errs,
@@ -204,7 +205,8 @@ fn refuses_features_not_built_yet() {
     doc["paths"]["/pets"]["get"]["security"] = json!([{"pool": []}, {"key": []}]);
     doc["paths"]["/pets"]["options"]["x-amazon-apigateway-request-validator"] = json!("all");
     let errs = errors(&doc);
-    assert!(has_error(
+    // Cognito user pool authorizers are served; their empty providerARNs is still refused.
+    assert!(!has_error(
         &errs,
         "/paths/~1pets/get/security/0/pool",
         "Cognito user pool authorizers are not supported yet"
@@ -442,4 +444,141 @@ fn arb_json() -> impl proptest::strategy::Strategy<Value = Value> {
                 .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
+}
+
+fn lambda_doc(integration: serde_json::Value) -> serde_json::Value {
+    json!({
+        "openapi": "3.0.1",
+        "paths": {"/ride": {"post": {"x-amazon-apigateway-integration": integration}}}
+    })
+}
+
+const LAMBDA_URI: &str = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:RequestUnicorn/invocations";
+
+#[test]
+fn lambda_proxy_integrations() {
+    let api = import(&lambda_doc(json!({
+        "type": "aws_proxy", "httpMethod": "POST", "uri": LAMBDA_URI,
+        "responses": {"default": {"statusCode": "200"}}
+    })))
+    .unwrap();
+    let integration = &api.resources[0].methods[0].integration;
+    assert_eq!(integration.kind, IntegrationKind::AwsProxy);
+    assert!(integration.responses.is_empty(), "proxy: responses ignored");
+    let target = integration.function.as_ref().unwrap();
+    assert!(target.is_static());
+    assert_eq!(
+        target.arn,
+        "arn:aws:lambda:us-east-1:123456789012:function:RequestUnicorn"
+    );
+    let rendered = target.render(|_| None);
+    let arn = FunctionArn::parse(&rendered).unwrap();
+    assert_eq!(
+        (arn.region, arn.account, arn.name),
+        ("us-east-1", "123456789012", "RequestUnicorn")
+    );
+    assert!(arn.is_latest());
+
+    // Stage variables: resolved per request.
+    let uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${stageVariables.fn}/invocations";
+    let api = import(&lambda_doc(
+        json!({"type": "AWS_PROXY", "httpMethod": "post", "uri": uri}),
+    ))
+    .unwrap();
+    let target = api.resources[0].methods[0]
+        .integration
+        .function
+        .clone()
+        .unwrap();
+    assert!(!target.is_static());
+    let rendered = target.render(|v| (v == "fn").then_some("Echo"));
+    assert_eq!(
+        rendered,
+        "arn:aws:lambda:us-east-1:123456789012:function:Echo"
+    );
+    assert_eq!(
+        target.render(|_| None),
+        "arn:aws:lambda:us-east-1:123456789012:function:"
+    );
+    assert_eq!(FunctionArn::parse(&target.render(|_| None)), None);
+}
+
+#[test]
+fn lambda_proxy_refusals() {
+    let cases = [
+        (
+            json!({"type": "aws_proxy", "httpMethod": "GET", "uri": LAMBDA_URI}),
+            "/httpMethod",
+            "must be POST",
+        ),
+        (
+            json!({"type": "aws_proxy", "uri": LAMBDA_URI}),
+            "",
+            "needs \"httpMethod\": \"POST\"",
+        ),
+        (
+            json!({"type": "aws_proxy", "httpMethod": "POST", "uri": "https://example.com/x"}),
+            "/uri",
+            "a Lambda integration's uri must be",
+        ),
+        (
+            json!({"type": "aws_proxy", "httpMethod": "POST"}),
+            "",
+            "needs a \"uri\"",
+        ),
+        (
+            json!({"type": "aws_proxy", "httpMethod": "POST", "uri": LAMBDA_URI.replace("RequestUnicorn", "RequestUnicorn:prod")}),
+            "/uri",
+            "versions and aliases are not supported",
+        ),
+        (
+            json!({"type": "aws_proxy", "httpMethod": "POST", "uri": LAMBDA_URI.replace("RequestUnicorn", "${stageVariables.a b}")}),
+            "/uri",
+            "only ${stageVariables.name}",
+        ),
+        (
+            json!({"type": "aws_proxy", "httpMethod": "POST", "uri": LAMBDA_URI.replace("RequestUnicorn", "{name}")}),
+            "/uri",
+            "cannot hold path parameters",
+        ),
+        (
+            json!({"type": "aws_proxy", "httpMethod": "POST", "uri": LAMBDA_URI, "requestTemplates": {"application/json": "{}"}}),
+            "/requestTemplates",
+            "mapping templates apply to http integrations only",
+        ),
+        (
+            json!({"type": "aws_proxy", "httpMethod": "POST", "uri": LAMBDA_URI, "requestParameters": {"integration.request.header.x": "'a'"}}),
+            "/requestParameters",
+            "request parameter mappings apply to http integrations only",
+        ),
+    ];
+    for (integration, at, message) in cases {
+        let errs = errors(&lambda_doc(integration.clone()));
+        let pointer = format!("/paths/~1ride/post/x-amazon-apigateway-integration{at}");
+        assert!(
+            has_error(&errs, &pointer, message),
+            "{integration}: {errs:#?}"
+        );
+    }
+}
+
+#[test]
+fn function_arns() {
+    let ok =
+        FunctionArn::parse("arn:aws:lambda:eu-west-1:111122223333:function:f:$LATEST").unwrap();
+    assert!(ok.is_latest());
+    assert_eq!(ok.qualifier, Some("$LATEST"));
+    let alias =
+        FunctionArn::parse("arn:aws:lambda:eu-west-1:111122223333:function:f:prod").unwrap();
+    assert!(!alias.is_latest());
+    for bad in [
+        "",
+        "arn:aws:lambda:eu-west-1:111122223333:function:",
+        "arn:aws:lambda:eu-west-1:111122223333:layer:f",
+        "arn:aws:s3:eu-west-1:111122223333:function:f",
+        "arn:aws:lambda:eu-west-1:111122223333:function:f:1:2",
+        "arn:aws:lambda::111122223333:function:f",
+    ] {
+        assert_eq!(FunctionArn::parse(bad), None, "{bad}");
+    }
 }

@@ -1,7 +1,12 @@
 //! The embedded default: one SQLite file (WAL mode), or memory (`sqlite::memory:`, nothing
 //! survives a restart). Migrations: `migrations/sqlite/`.
 
+#[cfg(test)]
+mod rotation_tests;
 mod sessions;
+mod signin;
+#[cfg(test)]
+mod signin_tests;
 #[cfg(test)]
 mod upgrade_tests;
 mod usage;
@@ -94,6 +99,7 @@ impl SqliteStore {
             sessions: this.clone(),
             usage: this.clone(),
             userpools: this.clone(),
+            signin: this.clone(),
             health: this,
         }
     }

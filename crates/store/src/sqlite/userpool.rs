@@ -72,6 +72,7 @@ fn mfa_json(m: &MfaSettings) -> String {
         "software_token_enabled": m.software_token_enabled,
         "preferred": m.preferred,
         "last_totp_step": m.last_totp_step,
+        "friendly_device_name": m.friendly_device_name,
     })
     .to_string()
 }
@@ -88,6 +89,7 @@ fn mfa_from(text: &str) -> Result<MfaSettings, StoreError> {
             .unwrap_or(false),
         preferred: string("preferred"),
         last_totp_step: v.get("last_totp_step").and_then(Value::as_u64),
+        friendly_device_name: string("friendly_device_name"),
     })
 }
 

@@ -35,6 +35,7 @@ fn user(pool: &str, name: &str) -> StoredUser {
             software_token_enabled: true,
             preferred: Some("SOFTWARE_TOKEN_MFA".into()),
             last_totp_step: Some(56_666_666),
+            friendly_device_name: Some("phone".into()),
             ..MfaSettings::default()
         },
         created: at(1_700_000_000),

@@ -4,11 +4,13 @@
 //! - `http_proxy` streams the request and the response through, headers and all;
 //! - `http` maps parameters, applies request templates and passthrough rules, then selects an
 //!   integration response by the backend's status code;
-//! - `mock` answers from the integration's own templates.
+//! - `mock` answers from the integration's own templates;
+//! - `aws_proxy` invokes a Lambda function with the proxy event and maps its answer back.
 
 mod backend;
 mod http_custom;
 mod http_proxy;
+mod lambda;
 mod mock;
 mod uri;
 
@@ -143,6 +145,10 @@ async fn integrate(
         IntegrationKind::Mock => mock::invoke(ctx, &parts, integration),
         IntegrationKind::HttpProxy => http_proxy::invoke(svc, ctx, parts, body, integration).await,
         IntegrationKind::Http => http_custom::invoke(svc, ctx, parts, body, integration).await,
+        // Boxed: the invoke future is large and most requests never run it.
+        IntegrationKind::AwsProxy => {
+            Box::pin(lambda::invoke(svc, ctx, parts, body, integration)).await
+        }
     }
 }
 
