@@ -23,11 +23,9 @@
 #                   report admitted rate, 429 share and admitted p50/p99 (bench/overload.py)
 #   SERVERLESS [auto]  1: also run the serverless-offline peer (bench/serverless: npm serverless@3 +
 #                   serverless-offline@13, installed there with npm when missing) — the same Node.js
-#                   TOKEN authorizer in front of a Node.js handler, and the handler alone; 0: never;
-#                   auto: when npm and node are on PATH
+#                   handler (bench/lambda/handler.js) alone and behind the same TOKEN authorizer as
+#                   Portcullis runs; 0: never; auto: when npm and node are on PATH
 #   SKIP_BUILD=1    use the existing release binary; PORTCULLIS_BIN=path to use another binary
-#   The scenario serverless-offline installs npm's serverless@3 + serverless-offline@13 into
-#   OUT/serverless on first use (needs node and npm); it is started only when selected.
 #   CARGO_TARGET_DIR   honoured when building and when locating the binary
 set -euo pipefail
 
@@ -64,9 +62,6 @@ SERVERLESS=${SERVERLESS:-auto}
 if [[ $SERVERLESS == auto ]]; then
     if command -v npm >/dev/null && command -v node >/dev/null; then SERVERLESS=1; else SERVERLESS=0; fi
 fi
-SLS_PORT=$((PORT_BASE + 9))
-SLS_LAMBDA_PORT=$((PORT_BASE + 10))
-ALL_PORTS=("$UPSTREAM_PORT" "$NGINX_PROXY_PORT" "$PC1_PORT" "$PC1_ADMIN_PORT" "$PCN_PORT" "$PCN_ADMIN_PORT" "$CG_PORT" "$CG_ADMIN_PORT" "$SLS_PORT" "$SLS_LAMBDA_PORT")
 
 BENCH_ACCESS_KEY=AKIABENCH00000000001
 BENCH_SECRET=bench-secret-0000000000000000000000000000
@@ -126,19 +121,20 @@ define_scenarios() {
     # cache lookup and the cached policy's evaluation against each method ARN.
     add_scenario portcullis-lambda-token "http://127.0.0.1:$PC1_PORT/prod/lambda/bench" lua/token.lua portcullis-1w \
         "Portcullis http_proxy behind a cached TOKEN Lambda authorizer (Node.js), 1 worker"
-    if ((SERVERLESS)); then
-        add_scenario serverless-offline "http://127.0.0.1:$SLS_PORT/dev/hello" - serverless-offline \
-            "serverless-offline: a Node.js Lambda proxy handler (the peer's floor)"
-        add_scenario serverless-offline-token "http://127.0.0.1:$SLS_PORT/dev/secured" lua/token.lua serverless-offline \
-            "serverless-offline: the same TOKEN authorizer (cached 300 s) in front of that handler"
-    fi
     # Lambda: the same Node.js handler (bench/lambda/handler.js) through Portcullis's aws_proxy
     # integration (its function host; the node processes are Portcullis's children, so their CPU
-    # is charged to it) and behind serverless-offline, the peer users run today for this.
+    # is charged to it), alone and behind the cached TOKEN authorizer; and the same two routes
+    # behind serverless-offline, the peer users run today for this.
     add_scenario portcullis-lambda "http://127.0.0.1:$PC1_PORT/prod/lambda" - portcullis-1w \
         "Portcullis aws_proxy to a Node.js handler (runtime nodejs22.x, warm environments), 1 worker"
-    add_scenario serverless-offline "http://127.0.0.1:$SLS_PORT/dev/lambda" - serverless-offline \
-        "serverless-offline 13 (Serverless Framework 3), the same Node.js handler behind an http event"
+    add_scenario portcullis-lambda-secured "http://127.0.0.1:$PC1_PORT/prod/secured" lua/token.lua portcullis-1w \
+        "Portcullis aws_proxy to that handler behind the cached TOKEN Lambda authorizer, 1 worker"
+    if ((SERVERLESS)); then
+        add_scenario serverless-offline "http://127.0.0.1:$SLS_PORT/dev/lambda" - serverless-offline \
+            "serverless-offline 13 (Serverless Framework 3), the same Node.js handler behind an http event"
+        add_scenario serverless-offline-token "http://127.0.0.1:$SLS_PORT/dev/secured" lua/token.lua serverless-offline \
+            "serverless-offline: that handler behind the same TOKEN authorizer (cached 300 s)"
+    fi
 }
 
 # Whether a scenario is selected (ONLY), for processes only some scenarios need.
@@ -369,6 +365,13 @@ paths:
         type: aws_proxy
         httpMethod: POST
         uri: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:BenchNode/invocations"
+  /secured:
+    get:
+      security: [{token: []}]
+      x-amazon-apigateway-integration:
+        type: aws_proxy
+        httpMethod: POST
+        uri: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:BenchNode/invocations"
 components:
   securitySchemes:
     token:
@@ -425,8 +428,6 @@ apis:
         method_settings:
           "/cached/{proxy+}/GET": {caching_enabled: true, cache_ttl_in_seconds: 3600}
           "/limited/GET": {throttling_rate_limit: $LIMITED_RATE, throttling_burst_limit: $LIMITED_RATE}
-functions:
-  - {name: BenchNode, runtime: nodejs22.x, handler: handler.handler, code: "$BENCH_DIR/lambda"}
 user_pools:
   - id: us-east-1_Bench
     username_attributes: [email]
@@ -434,6 +435,7 @@ user_pools:
     password_policy: {require_symbols: false}
     clients: [{id: bench-web, auth_flows: [USER_PASSWORD_AUTH]}]
 functions:
+  - {name: BenchNode, runtime: nodejs22.x, handler: handler.handler, code: "$BENCH_DIR/lambda"}
   - {name: BenchTokenAuthorizer, runtime: nodejs22.x, handler: index.handler, code: "$REPO/examples/functions/token-authorizer"}
 iam:
   policies:
@@ -463,7 +465,6 @@ start_processes() {
     launch portcullis 1w "$PC1_PORT" portcullis-1w
     launch portcullis default "$PCN_PORT" portcullis-default
     if ((SERVERLESS)); then launch_serverless; fi
-    # The proxies really reach the upstream.
     # The proxies really reach the upstream (and the function its handler).
     local url
     for url in "http://127.0.0.1:$NGINX_PROXY_PORT/bench" "http://127.0.0.1:$PC1_PORT/prod/bench" "http://127.0.0.1:$PCN_PORT/prod/bench" "http://127.0.0.1:$PC1_PORT/prod/lambda"; do
@@ -472,32 +473,6 @@ start_processes() {
     # The Lambda authorizer's route: the function starts (cold) on this first request.
     [[ $(curl -s --max-time 10 -H 'Authorization: allow:bench' "http://127.0.0.1:$PC1_PORT/prod/lambda/bench") == ok ]] ||
         die "the TOKEN authorizer route does not answer the upstream's ok; see $OUT/portcullis-1w.log"
-    if wanted serverless-offline; then start_serverless_offline; fi
-}
-
-# serverless-offline with the same handler, in OUT/serverless (npm packages installed there once).
-start_serverless_offline() {
-    local dir="$OUT/serverless" logf="$OUT/serverless-offline.log" pid i
-    mkdir -p "$dir/lambda"
-    cp "$BENCH_DIR/serverless.yml" "$dir/serverless.yml"
-    cp "$BENCH_DIR/lambda/handler.js" "$dir/lambda/handler.js"
-    if [[ ! -x $dir/node_modules/.bin/serverless ]]; then
-        log "installing serverless@3 and serverless-offline@13 into $dir (npm)"
-        [[ -f $dir/package.json ]] || echo '{"name": "portcullis-bench-serverless", "private": true}' >"$dir/package.json"
-        (cd "$dir" && npm install --no-audit --no-fund --loglevel=error serverless@3 serverless-offline@13 >"$OUT/npm.log" 2>&1) ||
-            die "npm install failed; see $OUT/npm.log"
-    fi
-    : >"$logf"
-    # Serverless Framework 3 telemetry and update checks off: the benchmark talks to no one.
-    (cd "$dir" && SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SLS_DEPRECATION_DISABLE='*' \
-        AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench \
-        exec node_modules/.bin/serverless offline --httpPort "$SLS_PORT" --lambdaPort "$SLS_LAMBDA_PORT" \
-        --host 127.0.0.1 >"$logf" 2>&1) &
-    pid=$!
-    STARTED+=("$pid")
-    wait_http "http://127.0.0.1:$SLS_PORT/dev/lambda" 60 "$pid" || die "serverless-offline did not start; see $logf"
-    register_proc serverless-offline "$pid"
-    log "started serverless-offline (pid $pid) on 127.0.0.1:$SLS_PORT"
 }
 
 launch() { # kind name port proc-key
@@ -525,8 +500,8 @@ launch() { # kind name port proc-key
     log "started $key (pid $pid) on 127.0.0.1:$port"
 }
 
-# serverless-offline (bench/serverless), with the authorizer Portcullis runs copied beside its
-# handler (serverless resolves handlers inside the service directory).
+# serverless-offline (bench/serverless), with the handler and the authorizer Portcullis runs copied
+# beside its serverless.yml (serverless resolves handlers inside the service directory).
 launch_serverless() {
     local dir="$BENCH_DIR/serverless" logf="$OUT/serverless-offline.log" pid
     if [[ ! -x $dir/node_modules/.bin/serverless ]]; then
@@ -535,6 +510,7 @@ launch_serverless() {
             die "npm install failed in bench/serverless; see $OUT/npm.log"
     fi
     cp "$REPO/examples/functions/token-authorizer/index.mjs" "$dir/authorizer.mjs"
+    cp "$BENCH_DIR/lambda/handler.js" "$dir/handler.js"
     : >"$logf"
     # Credentials are placeholders: serverless-offline calls no AWS service.
     (cd "$dir" && AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench SLS_TELEMETRY_DISABLED=1 \
@@ -542,7 +518,7 @@ launch_serverless() {
         --lambdaPort "$SLS_LAMBDA_PORT" --noTimeout) >"$logf" 2>&1 &
     pid=$!
     STARTED+=("$pid")
-    wait_http "http://127.0.0.1:$SLS_PORT/dev/hello" 60 "$pid" || die "serverless-offline did not start; see $logf"
+    wait_http "http://127.0.0.1:$SLS_PORT/dev/lambda" 60 "$pid" || die "serverless-offline did not start; see $logf"
     [[ $(curl -s -H 'Authorization: allow:bench' "http://127.0.0.1:$SLS_PORT/dev/secured") == ok ]] ||
         die "serverless-offline's authorizer route does not answer ok; see $logf"
     register_proc serverless-offline "$pid"

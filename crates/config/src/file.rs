@@ -127,6 +127,7 @@ pub(crate) struct ServerEntry {
     #[serde(default, deserialize_with = "duration_opt")]
     pub body_read_timeout: Option<Duration>,
     pub allow_unsigned_payload: Option<bool>,
+    pub max_concurrent_requests: Option<usize>,
 }
 
 fn duration_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {

@@ -102,7 +102,15 @@ pub struct ServerSettings {
     /// Accept SigV4 requests that sign `UNSIGNED-PAYLOAD` with a non-empty body (which leaves the
     /// body outside the signature). Off, as API Gateway.
     pub allow_unsigned_payload: bool,
+    /// The edge listener's admission limit: requests being served at once (until each one's
+    /// response head is ready). One more is answered 429 at once, before the pipeline runs.
+    pub max_concurrent_requests: usize,
 }
+
+/// The default admission limit: far above what the 1,024 connections of the benchmark target
+/// hold (HTTP/1.1: one request each), low enough that a flood is shed before it exhausts
+/// memory or backend connections.
+pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 10_000;
 
 impl Default for ServerSettings {
     fn default() -> Self {
@@ -113,6 +121,7 @@ impl Default for ServerSettings {
             worker_threads: None,
             body_read_timeout: Duration::from_secs(10),
             allow_unsigned_payload: false,
+            max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
         }
     }
 }

@@ -331,13 +331,9 @@ impl ErrorKind {
                 label: "lambda_function_error",
             },
             K::MalformedLambdaResponse => Spec {
-                response_type: Some(T::Default5xx),
-                status: 502,
-                error_type: "InternalServerErrorException",
-                body_key: "message",
-                default_message: "Internal server error",
                 blame: Blame::Internal,
                 label: "malformed_lambda_response",
+                ..K::LambdaFunctionError.spec()
             },
             K::LambdaThrottled => Spec {
                 response_type: Some(T::IntegrationFailure),

@@ -12,6 +12,7 @@
 )]
 
 pub mod admin;
+mod admission;
 mod auth;
 pub mod aws;
 mod body;

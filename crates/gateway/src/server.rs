@@ -1,7 +1,9 @@
 //! Listeners: the edge endpoint (HTTP/1.1 and HTTP/2, plain or TLS) and the admin endpoint.
 //!
 //! Connection hygiene lives here, not in the pipeline: a client must send its request head within
-//! `header_read_timeout`; a connection with no request in flight for `idle_timeout` is closed; TLS handshakes get the same deadline as a request head. On shutdown
+//! `header_read_timeout`; a connection with no request in flight for `idle_timeout` is closed;
+//! TLS handshakes get the same deadline as a request head; past `max_concurrent_requests` an
+//! edge request is shed with a 429 (`admission.rs`). On shutdown
 //! the listeners stop accepting, every connection is asked to finish its in-flight requests, and
 //! whatever is still open after `shutdown_grace` is dropped.
 
@@ -27,6 +29,7 @@ use tokio_rustls::TlsAcceptor;
 use tokio_util::task::TaskTracker;
 
 use crate::admin;
+use crate::admission::{Admission, shed_response};
 use crate::aws;
 use crate::body::Body;
 use crate::pipeline::ConnInfo;
@@ -80,7 +83,10 @@ pub async fn serve(
         tls,
         settings.clone(),
         stop_rx.clone(),
-        Handler::Edge(svc.clone()),
+        Handler::Edge(
+            svc.clone(),
+            Admission::new(settings.max_concurrent_requests),
+        ),
     );
     let count = settings.worker_threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
@@ -143,14 +149,23 @@ pub async fn serve(
 /// What a listener serves.
 #[derive(Clone)]
 enum Handler {
-    Edge(Arc<Services>),
+    /// The edge endpoint, behind its admission limit.
+    Edge(Arc<Services>, Arc<Admission>),
     Admin(Arc<Services>),
 }
 
 impl Handler {
     async fn handle(self, conn: ConnInfo, req: Request<Incoming>) -> Response<Body> {
         match self {
-            Handler::Edge(svc) => aws::handle(svc, conn, req).await,
+            Handler::Edge(svc, admission) => {
+                let Some(permit) = admission.try_admit() else {
+                    svc.metrics.shed();
+                    return shed_response();
+                };
+                let response = aws::handle(svc, conn, req).await;
+                drop(permit);
+                response
+            }
             Handler::Admin(svc) => admin::handle(&svc, conn, req).await,
         }
     }

@@ -96,18 +96,34 @@ pub fn from_files(cert_file: &Path, key_file: &Path) -> Result<TlsAcceptor, TlsE
 }
 
 /// Loads the development certificate from `dir`, generating it on first use. It is valid for
-/// `localhost`, `*.execute-api.localhost`, `127.0.0.1` and `::1`, and reused across restarts so a
-/// browser exception, once granted, keeps working.
-pub fn dev_certificate(dir: &Path) -> Result<DevCertificate, TlsError> {
+/// `localhost`, `*.execute-api.localhost`, `127.0.0.1`, `::1` and the `extra_names` (the hosts of
+/// the user pools' `issuer_base`, so that a verifier accepting only Cognito's issuer form can be
+/// served locally), and reused across restarts so a browser exception, once granted, keeps
+/// working — until the names change, when it is generated again.
+pub fn dev_certificate(dir: &Path, extra_names: &[String]) -> Result<DevCertificate, TlsError> {
     let cert_file = dir.join("dev-cert.pem");
     let key_file = dir.join("dev-key.pem");
-    if !(cert_file.is_file() && key_file.is_file()) {
-        let names = vec![
-            "localhost".to_string(),
-            "*.execute-api.localhost".to_string(),
-            "127.0.0.1".to_string(),
-            "::1".to_string(),
-        ];
+    // The names the certificate was made for, one per line: rcgen writes certificates but does
+    // not read them, and this is all that decides whether it still fits.
+    let names_file = dir.join("dev-cert.names");
+    let mut names = vec![
+        "localhost".to_string(),
+        "*.execute-api.localhost".to_string(),
+        "127.0.0.1".to_string(),
+        "::1".to_string(),
+    ];
+    for name in extra_names {
+        if !names.contains(name) {
+            names.push(name.clone());
+        }
+    }
+    let listed = names.join("\n");
+    let current = cert_file.is_file()
+        && key_file.is_file()
+        // A certificate from before the names file existed names exactly the four defaults.
+        && std::fs::read_to_string(&names_file)
+            .map_or(extra_names.is_empty(), |written| written == listed);
+    if !current {
         let generated = rcgen::generate_simple_self_signed(names)
             .map_err(|e| TlsError::Generate(e.to_string()))?;
         std::fs::create_dir_all(dir).map_err(|source| TlsError::Write {
@@ -115,10 +131,12 @@ pub fn dev_certificate(dir: &Path) -> Result<DevCertificate, TlsError> {
             source,
         })?;
         write_private(&key_file, generated.signing_key.serialize_pem().as_bytes())?;
-        std::fs::write(&cert_file, generated.cert.pem()).map_err(|source| TlsError::Write {
-            path: cert_file.clone(),
-            source,
-        })?;
+        for (path, bytes) in [(&cert_file, generated.cert.pem()), (&names_file, listed)] {
+            std::fs::write(path, bytes).map_err(|source| TlsError::Write {
+                path: path.clone(),
+                source,
+            })?;
+        }
     }
     let (certs, key) = parse_pem(&read(&cert_file)?, &read(&key_file)?, &cert_file, &key_file)?;
     let fingerprint = certs.first().map(|c| fingerprint(c)).unwrap_or_default();
@@ -164,12 +182,60 @@ mod tests {
     #[test]
     fn dev_certificate_is_generated_once_and_reused() {
         let dir = tempfile::tempdir().unwrap();
-        let first = dev_certificate(dir.path()).unwrap();
-        let second = dev_certificate(dir.path()).unwrap();
+        let first = dev_certificate(dir.path(), &[]).unwrap();
+        let second = dev_certificate(dir.path(), &[]).unwrap();
         assert_eq!(first.fingerprint, second.fingerprint);
         assert_eq!(first.fingerprint.len(), 32 * 3 - 1);
         let acceptor = from_files(&first.cert_file, &dir.path().join("dev-key.pem"));
         assert!(acceptor.is_ok());
+    }
+
+    /// A TLS handshake with SNI `name` against `acceptor`, trusting only `cert_file`.
+    async fn handshake(acceptor: TlsAcceptor, cert_file: &Path, name: &str) -> bool {
+        let mut roots = rustls::RootCertStore::empty();
+        let pem = std::fs::read(cert_file).unwrap();
+        for cert in CertificateDer::pem_slice_iter(&pem) {
+            roots.add(cert.unwrap()).unwrap();
+        }
+        let client = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(client));
+        let (client_io, server_io) = tokio::io::duplex(64 * 1024);
+        let server = tokio::spawn(async move { acceptor.accept(server_io).await.map(drop) });
+        let name = rustls::pki_types::ServerName::try_from(name.to_string()).unwrap();
+        // The client's stream stays open until the server is done (it sends session tickets
+        // after the handshake, into a pipe that must not be closed yet).
+        let client = connector.connect(name, client_io).await;
+        let server = server.await.unwrap();
+        client.is_ok() && server.is_ok()
+    }
+
+    #[tokio::test]
+    async fn dev_certificate_names_the_extra_hosts_and_is_regenerated_when_they_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let cognito = "cognito-idp.us-east-1.amazonaws.com";
+        let plain = dev_certificate(dir.path(), &[]).unwrap();
+        assert!(handshake(plain.acceptor, &plain.cert_file, "localhost").await);
+        let plain = dev_certificate(dir.path(), &[]).unwrap();
+        assert!(!handshake(plain.acceptor, &plain.cert_file, cognito).await);
+
+        let named = dev_certificate(dir.path(), &[cognito.to_string()]).unwrap();
+        assert_ne!(
+            named.fingerprint, plain.fingerprint,
+            "regenerated for the new name"
+        );
+        assert!(handshake(named.acceptor, &named.cert_file, cognito).await);
+        let again = dev_certificate(dir.path(), &[cognito.to_string()]).unwrap();
+        assert_eq!(
+            again.fingerprint, named.fingerprint,
+            "reused while the names hold"
+        );
+        assert!(handshake(again.acceptor, &again.cert_file, "127.0.0.1").await);
     }
 
     #[test]
@@ -186,7 +252,7 @@ mod tests {
             Err(TlsError::Read { .. })
         ));
         // A certificate file with no key in the key file, and a truncated PEM block.
-        let dev = dev_certificate(dir.path()).unwrap();
+        let dev = dev_certificate(dir.path(), &[]).unwrap();
         assert!(matches!(
             from_files(&dev.cert_file, &empty),
             Err(TlsError::NoKey { .. })

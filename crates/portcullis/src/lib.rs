@@ -182,8 +182,17 @@ pub async fn start(config: Config, options: StartOptions) -> anyhow::Result<Runn
         ),
         (None, true) => {
             let dir = config.dir().join(".portcullis");
-            let dev =
-                tls::dev_certificate(&dir).context("preparing the development certificate")?;
+            // The hosts of the pools' issuer bases (e.g. cognito-idp.us-east-1.amazonaws.com),
+            // for verifiers that accept only Cognito's issuer form (docs/userpools.md).
+            let hosts: Vec<String> = config
+                .user_pools
+                .iter()
+                .filter_map(|p| p.issuer_base.as_deref())
+                .filter_map(|base| http::Uri::try_from(base).ok())
+                .filter_map(|uri| uri.host().map(str::to_string))
+                .collect();
+            let dev = tls::dev_certificate(&dir, &hosts)
+                .context("preparing the development certificate")?;
             dev_certificate = Some((dev.cert_file.clone(), dev.fingerprint.clone()));
             Some(dev.acceptor)
         }

@@ -439,10 +439,16 @@ async fn backend_connections_are_pooled_and_renewed() {
     })
     .await;
     let ws = Workspace::new();
-    let config = single_api(&ws, PROXY_ALL, &format!("{{backend: \"{}\"}}", slow.url()));
+    let config = format!(
+        "server: {{worker_threads: 1}}\n{}",
+        single_api(&ws, PROXY_ALL, &format!("{{backend: \"{}\"}}", slow.url()))
+    );
     let server = TestServer::start(ws, &config).await;
     for _ in 0..3 {
         assert_eq!(server.get("/prod/big").await.body.len(), 4 * 1024 * 1024);
+        // The connection goes back to the pool when the backend's body ends, which can be just
+        // after the client has the last byte: the next request must not race it.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(slow.connections(), 1);
 }

@@ -153,3 +153,78 @@ async fn idle_keep_alive_connections_are_closed() {
     let (_, waited) = read_to_close(&mut s, Duration::from_secs(5)).await;
     assert!(waited >= Duration::from_millis(300), "{waited:?}");
 }
+
+/// Past `server.max_concurrent_requests`, a request is shed at once with API Gateway's throttle
+/// answer and never reaches the backend; the admitted ones finish, and the place is free again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_past_the_admission_limit_are_shed_at_once() {
+    let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(0));
+    let held = gate.clone();
+    let upstream = Upstream::start(move |_r| {
+        let held = held.clone();
+        async move {
+            // Each request waits for one permit: the test decides when they finish.
+            held.acquire().await.unwrap().forget();
+            http::Response::new(http_body_util::Full::new(bytes::Bytes::from("ok")))
+        }
+    })
+    .await;
+    let ws = Workspace::new();
+    let config = format!(
+        "{}server: {{max_concurrent_requests: 2}}\n",
+        single_api(
+            &ws,
+            PROXY_ALL,
+            &format!("{{backend: \"{}\"}}", upstream.url())
+        )
+    );
+    let server = TestServer::start(ws, &config).await;
+    let in_flight: Vec<_> = (0..2)
+        .map(|i| {
+            let (client, url) = (
+                server.client.clone(),
+                server.url(&format!("/prod/held/{i}")),
+            );
+            tokio::spawn(async move { client.get(&url).await })
+        })
+        .collect();
+    // Both admitted requests reach the backend (bounded wait).
+    for _ in 0..500 {
+        if upstream.requests().len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(upstream.requests().len(), 2);
+
+    let shed = tokio::time::timeout(Duration::from_secs(5), server.get("/prod/third"))
+        .await
+        .expect("the shed request is answered at once, not queued");
+    assert_error(&shed, 429, "TooManyRequestsException", "Too Many Requests");
+    assert_eq!(
+        upstream.requests().len(),
+        2,
+        "a shed request never reaches the backend"
+    );
+
+    gate.add_permits(2);
+    for request in in_flight {
+        let done = request.await.unwrap();
+        assert_eq!((done.status.as_u16(), done.text().as_str()), (200, "ok"));
+    }
+    gate.add_permits(1);
+    assert_eq!(
+        server.get("/prod/after").await.status,
+        200,
+        "the places are free again"
+    );
+
+    let metrics = Client::http1()
+        .get(&server.admin_url("/metrics"))
+        .await
+        .text();
+    assert!(
+        metrics.contains("portcullis_requests_shed_total 1"),
+        "{metrics}"
+    );
+}

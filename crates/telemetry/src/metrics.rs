@@ -92,6 +92,7 @@ pub struct Metrics {
     access_log_dropped: AccessLogDrops,
     cache: Family<CacheLabels, Counter>,
     usage: Family<UsageLabels, Counter>,
+    shed: Counter,
 }
 
 /// One stage's cache and usage-limit counters: cache hits and misses resolved once, refusals
@@ -153,6 +154,12 @@ impl Metrics {
         let access_log_dropped = AccessLogDrops::default();
         let cache = Family::<CacheLabels, Counter>::default();
         let usage = Family::<UsageLabels, Counter>::default();
+        let shed = Counter::default();
+        registry.register(
+            "requests_shed",
+            "Edge requests answered 429 at once, unprocessed, because server.max_concurrent_requests were being served",
+            shed.clone(),
+        );
         registry.register(
             "cache_lookups",
             "Stage response cache lookups by api, stage and result (hit or miss)",
@@ -209,6 +216,7 @@ impl Metrics {
             access_log_dropped,
             cache,
             usage,
+            shed,
         }
     }
 
@@ -297,6 +305,11 @@ impl Metrics {
     ) {
         self.auth_counter(api, stage, auth_type, outcome, reason)
             .inc();
+    }
+
+    /// Counts a request shed by the admission limit.
+    pub fn shed(&self) {
+        self.shed.inc();
     }
 
     pub fn unrouted(&self, reason: &'static str) {

@@ -63,20 +63,19 @@ impl Loader {
     fn api(&mut self, entry: &ApiEntry, pointer: &str, scope: &Scope<'_>) -> Option<ApiDeployment> {
         let (region, account) = (scope.region, scope.account);
         let openapi_file = self.path(&entry.openapi);
-        let (api, resource_policy, doc) = match self
-            .openapi(&openapi_file, &format!("{pointer}/openapi"))
-        {
-            Some((api, doc)) => {
-                self.check_functions(&api, &openapi_file, &doc, region, account, scope.functions);
-                // A policy that does not compile is reported; the load then fails as a
-                // whole, after the stages have been checked too.
-                let policy = api.policy.as_ref().and_then(|p| {
-                    self.resource_policy(&entry.id, p, &openapi_file, &doc, region, account)
-                });
-                (Some(api), policy, Some(doc))
-            }
-            None => (None, None, None),
-        };
+        let (api, resource_policy, doc) =
+            match self.openapi(&openapi_file, &format!("{pointer}/openapi")) {
+                Some((api, doc)) => {
+                    self.check_functions(&api, &openapi_file, &doc, scope);
+                    // A policy that does not compile is reported; the load then fails as a
+                    // whole, after the stages have been checked too.
+                    let policy = api.policy.as_ref().and_then(|p| {
+                        self.resource_policy(&entry.id, p, &openapi_file, &doc, region, account)
+                    });
+                    (Some(api), policy, Some(doc))
+                }
+                None => (None, None, None),
+            };
         let mut stages = Vec::new();
         if entry.stages.is_empty() {
             self.error(
@@ -191,17 +190,14 @@ impl Loader {
         }
     }
 
-    /// A Lambda integration invokes a function of this configuration's `functions:` (whose ARNs
-    /// name the file's region and account), or it could never answer. An ARN with a stage
-    /// variable is resolved per request, and checked then.
+    /// A Lambda integration invokes a function of this configuration's `functions:`, or it could
+    /// never answer. An ARN with a stage variable is resolved per request, and checked then.
     fn check_functions(
         &mut self,
         api: &restapi::Api,
         file: &Path,
         doc: &Located,
-        region: &str,
-        account: &str,
-        functions: &[functions::FunctionSpec],
+        scope: &Scope<'_>,
     ) {
         for method in api.resources.iter().flat_map(|r| &r.methods) {
             let Some(target) = &method.integration.function else {
@@ -210,18 +206,13 @@ impl Loader {
             if !target.is_static() {
                 continue;
             }
-            let known = restapi::FunctionArn::parse(&target.arn).is_some_and(|arn| {
-                arn.region == region
-                    && arn.account == account
-                    && functions.iter().any(|f| f.name == arn.name)
-            });
-            if !known {
+            if let Err(problem) = configured_function(&target.arn, scope) {
                 let pointer = format!("{}/x-amazon-apigateway-integration/uri", method.pointer);
                 self.report.push(
                     file,
                     doc.position(&pointer),
                     Some(&pointer),
-                    format!("the integration invokes {}, which is not one of this configuration's functions (their ARNs are arn:aws:lambda:{region}:{account}:function:{{name}})", target.arn),
+                    format!("the integration's function: {problem}"),
                 );
             }
         }
@@ -259,7 +250,13 @@ fn authorizer_function(
             authorizer.function_arn
         )
     })?;
-    let Some(parsed) = restapi::FunctionArn::parse(&arn) else {
+    configured_function(&arn, scope)
+}
+
+/// `arn` names one of the configuration's functions, in its region and account, unqualified or
+/// `$LATEST` (the host runs nothing else); else why not.
+fn configured_function(arn: &str, scope: &Scope<'_>) -> Result<(), String> {
+    let Some(parsed) = restapi::FunctionArn::parse(arn) else {
         return Err(format!("{arn} is not a function ARN"));
     };
     if parsed.region != scope.region || parsed.account != scope.account {
@@ -275,8 +272,8 @@ fn authorizer_function(
     }
     if !scope.functions.iter().any(|f| f.name == parsed.name) {
         return Err(format!(
-            "{arn} names function {:?}, which is not one of this configuration's functions",
-            parsed.name
+            "{arn} names function {:?}, which is not one of this configuration's functions (their ARNs are arn:aws:lambda:{}:{}:function:{{name}})",
+            parsed.name, scope.region, scope.account
         ));
     }
     Ok(())

@@ -189,7 +189,7 @@ apis:
     assert!(
         missing
             .message
-            .contains("function:Missing, which is not one of this configuration's functions"),
+            .contains("function:Missing names function \"Missing\", which is not one of this configuration's functions"),
         "{missing}"
     );
     assert!(

@@ -47,6 +47,16 @@ impl Loader {
                 settings.worker_threads = Some(n);
             }
         }
+        if let Some(n) = entry.max_concurrent_requests {
+            if n == 0 {
+                self.error(
+                    "/server/max_concurrent_requests",
+                    "max_concurrent_requests must be at least 1",
+                );
+            } else {
+                settings.max_concurrent_requests = n;
+            }
+        }
         settings
     }
 }
