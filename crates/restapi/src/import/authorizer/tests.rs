@@ -568,35 +568,26 @@ fn imports_an_export_with_every_rest_authorizer() {
 }
 
 #[test]
-fn default_import_refuses_unserved_kinds_by_name() {
-    // Cognito user pool and Lambda authorizers are served: the export imports whole.
+fn default_import_serves_every_kind() {
+    // Cognito user pool, Lambda and JWT authorizers are served: the export imports whole.
     import(&serde_json::from_str(EXPORT).expect("JSON")).expect("served kinds import");
 
     let jwt = json!({"type": "oauth2", "x-amazon-apigateway-authorizer": {"type": "jwt",
         "jwtConfiguration": {"issuer": "https://i.example.com", "audience": ["a"]}}});
-    let errors = import(&doc(jwt, json!([]))).expect_err("refused");
-    assert_error(
-        &errors,
-        REQUIREMENT,
-        "JWT authorizers are not supported yet",
-    );
+    let api = import(&doc(jwt.clone(), json!([]))).expect("JWT authorizers import");
+    assert!(api.resources.iter().any(|r| {
+        r.methods
+            .iter()
+            .any(|m| m.authorizer.auth_type() == AuthType::Jwt)
+    }));
+    let mut d = doc(jwt, json!([]));
+    remove_security(&mut d);
+    d["security"] = json!([{"s": []}]);
+    assert!(import(&d).is_ok());
 }
 
 #[test]
-fn refusal_is_reported_once_for_global_security() {
-    let jwt = json!({"type": "oauth2", "x-amazon-apigateway-authorizer": {"type": "jwt",
-        "jwtConfiguration": {"issuer": "https://i.example.com", "audience": ["a"]}}});
-    let mut d = doc(jwt, json!([]));
-    remove_security(&mut d);
-    d["paths"]["/q"] = d["paths"]["/r"].clone();
-    d["security"] = json!([{"s": []}]);
-    let errors = import(&d).expect_err("refused");
-    assert_eq!(errors.len(), 1, "{errors:#?}");
-    assert_error(
-        &errors,
-        "/security/0/s",
-        "JWT authorizers are not supported yet",
-    );
+fn served_kinds_import() {
     // Served kinds are not refused, and a broken scheme of a served kind reports only its own
     // problem.
     let iam = json!({"x-amazon-apigateway-authtype": "awsSigv4"});
@@ -606,4 +597,30 @@ fn refusal_is_reported_once_for_global_security() {
     let broken = json!({"x-amazon-apigateway-authtype": "custom"});
     let errors = import(&doc(broken, json!([]))).expect_err("refused");
     assert_eq!(errors.len(), 1, "{errors:#?}");
+}
+
+#[test]
+fn jwt_issuer_over_http_only_on_loopback() {
+    let with = |issuer: &str| {
+        json!({"type": "oauth2", "x-amazon-apigateway-authorizer": {"type": "jwt",
+            "jwtConfiguration": {"issuer": issuer, "audience": ["a"]}}})
+    };
+    for ok in [
+        "http://127.0.0.1:8080/pool",
+        "http://localhost:9",
+        "http://[::1]:9/x",
+        "https://i.example.com",
+    ] {
+        assert!(import(&doc(with(ok), json!([]))).is_ok(), "{ok}");
+    }
+    for refused in [
+        "http://i.example.com",
+        "http://127.0.0.1.example.com/",
+        "http://localhost@evil.example.com/",
+        "http://10.0.0.1/",
+        "ftp://localhost/",
+        "https://",
+    ] {
+        assert!(import(&doc(with(refused), json!([]))).is_err(), "{refused}");
+    }
 }
