@@ -33,7 +33,7 @@ impl Provider {
     ) -> Result<(&UserPoolConfig, StoredUser), CognitoError> {
         for pool in self.pools.values() {
             let keys = self.pool_keys(&pool.id, now).await?;
-            let validator = self.validator(&pool.id, &[USER_ADMIN_SCOPE.to_string()], &keys);
+            let validator = self.validator(&pool.id, &[USER_ADMIN_SCOPE.to_string()], None, &keys);
             let verified = match validator.validate(token.as_bytes(), now) {
                 Ok(v) => v,
                 Err(TokenError::UnknownKid(_)) => continue,

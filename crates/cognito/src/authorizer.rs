@@ -45,6 +45,8 @@ impl Refusal {
 struct Entry {
     /// The method's scopes the validator requires.
     scopes: Vec<String>,
+    /// A JWT authorizer's audiences; `None` for `COGNITO_USER_POOLS` (any app client of the pool).
+    audiences: Option<Vec<String>>,
     keys: Arc<PoolKeys>,
     validator: Arc<CachingValidator>,
 }
@@ -59,12 +61,12 @@ impl Provider {
         &self,
         pool: &str,
         scopes: &[String],
+        audiences: Option<&[String]>,
         keys: &Arc<PoolKeys>,
     ) -> Arc<CachingValidator> {
         let mut map = self.validators.0.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(entry) = map
-            .get(pool)
-            .and_then(|v| v.iter().find(|e| e.scopes == scopes))
+        let same = |e: &Entry| e.scopes == scopes && e.audiences.as_deref() == audiences;
+        if let Some(entry) = map.get(pool).and_then(|v| v.iter().find(|e| same(e)))
             && Arc::ptr_eq(&entry.keys, keys)
         {
             return entry.validator.clone();
@@ -73,11 +75,13 @@ impl Provider {
             Validator::new(
                 ValidatorConfig {
                     issuer: self.issuer(pool).unwrap_or_default(),
-                    audiences: Audiences::Any,
-                    token_use: if scopes.is_empty() {
-                        ExpectedUse::Id
-                    } else {
-                        ExpectedUse::Access
+                    audiences: audiences.map_or(Audiences::Any, |a| Audiences::OneOf(a.to_vec())),
+                    // A JWT authorizer takes either token by HTTP API's audience rule (`aud`,
+                    // else `client_id`); `COGNITO_USER_POOLS` decides by the method's scopes.
+                    token_use: match (audiences, scopes.is_empty()) {
+                        (Some(_), _) => ExpectedUse::Unchecked,
+                        (None, true) => ExpectedUse::Id,
+                        (None, false) => ExpectedUse::Access,
                     },
                     required_scopes: scopes.to_vec(),
                     clock_skew: std::time::Duration::ZERO,
@@ -87,9 +91,10 @@ impl Provider {
             CACHED_TOKENS,
         ));
         let entries = map.entry(pool.to_string()).or_default();
-        entries.retain(|e| e.scopes != scopes);
+        entries.retain(|e| !same(e));
         entries.push(Entry {
             scopes: scopes.to_vec(),
+            audiences: audiences.map(<[String]>::to_vec),
             keys: keys.clone(),
             validator: validator.clone(),
         });
@@ -105,45 +110,72 @@ impl Provider {
         token: &[u8],
         now: SystemTime,
     ) -> Result<Verified, Refusal> {
-        let cache: &KeyCache = &self.shared.keys;
-        let unavailable = |e: crate::keys::KeysError| Refusal::Unavailable(e.to_string());
         let mut last = Refusal::Token(TokenError::UnknownKid(String::new()));
         for arn in provider_arns {
             // The loader refuses ARNs that name no configured pool.
             let Some(pool) = self.pool_by_arn(arn) else {
                 continue;
             };
-            let keys = cache.get(&pool.id, now).await.map_err(unavailable)?;
-            let mut result = self.validator(&pool.id, scopes, &keys).validate(token, now);
-            if matches!(result, Err(TokenError::UnknownKid(_)))
-                && let Some(fresh) = cache
-                    .reread_for_unknown(&pool.id, now)
-                    .await
-                    .map_err(unavailable)?
-            {
-                result = self
-                    .validator(&pool.id, scopes, &fresh)
-                    .validate(token, now);
-            }
-            match result {
-                Ok(verified) => {
-                    if pool.authorizers_check_revocation
-                        && let Some(origin) = verified.origin_jti()
-                        && self
-                            .shared
-                            .is_revoked(&pool.id, origin, now)
-                            .await
-                            .map_err(|e| Refusal::Unavailable(e.to_string()))?
-                    {
-                        return Err(Refusal::Revoked);
-                    }
-                    return Ok(verified);
-                }
+            match self.check(pool, scopes, None, token, now).await {
                 // Another pool of the authorizer may have signed it.
-                Err(e @ TokenError::UnknownKid(_)) => last = Refusal::Token(e),
-                Err(e) => return Err(Refusal::Token(e)),
+                Err(Refusal::Token(e @ TokenError::UnknownKid(_))) => last = Refusal::Token(e),
+                result => return result,
             }
         }
         Err(last)
+    }
+
+    /// Checks `token` for a JWT authorizer whose issuer is one of these pools (`None` if none
+    /// is): the pool's keys as read locally (no HTTP fetch to ourselves), `audiences` by HTTP
+    /// API's rule, one of `scopes` if any, and the pool's deny list as for `COGNITO_USER_POOLS`.
+    pub async fn authorize_issuer_token(
+        &self,
+        issuer: &str,
+        audiences: &[String],
+        scopes: &[String],
+        token: &[u8],
+        now: SystemTime,
+    ) -> Option<Result<Verified, Refusal>> {
+        let pool = self.pools.values().find(|p| self.issuer_of(p) == issuer)?;
+        Some(self.check(pool, scopes, Some(audiences), token, now).await)
+    }
+
+    /// One pool's check: its keys (re-read once for an unknown `kid`), then the deny list.
+    async fn check(
+        &self,
+        pool: &config::UserPoolConfig,
+        scopes: &[String],
+        audiences: Option<&[String]>,
+        token: &[u8],
+        now: SystemTime,
+    ) -> Result<Verified, Refusal> {
+        let cache: &KeyCache = &self.shared.keys;
+        let unavailable = |e: crate::keys::KeysError| Refusal::Unavailable(e.to_string());
+        let keys = cache.get(&pool.id, now).await.map_err(unavailable)?;
+        let mut result = self
+            .validator(&pool.id, scopes, audiences, &keys)
+            .validate(token, now);
+        if matches!(result, Err(TokenError::UnknownKid(_)))
+            && let Some(fresh) = cache
+                .reread_for_unknown(&pool.id, now)
+                .await
+                .map_err(unavailable)?
+        {
+            result = self
+                .validator(&pool.id, scopes, audiences, &fresh)
+                .validate(token, now);
+        }
+        let verified = result.map_err(Refusal::Token)?;
+        if pool.authorizers_check_revocation
+            && let Some(origin) = verified.origin_jti()
+            && self
+                .shared
+                .is_revoked(&pool.id, origin, now)
+                .await
+                .map_err(|e| Refusal::Unavailable(e.to_string()))?
+        {
+            return Err(Refusal::Revoked);
+        }
+        Ok(verified)
     }
 }

@@ -21,6 +21,7 @@ mod client;
 pub mod clock;
 mod deploy;
 pub mod error;
+mod jwks;
 pub mod lambda_authorizer;
 pub mod lambda_proxy;
 pub mod pipeline;

@@ -57,6 +57,8 @@ pub struct Services {
     /// Lambda authorizers' answers by identity, kept across deployments (keyed by each
     /// authorizer's fingerprint, so a changed authorizer starts empty).
     pub(crate) authorizer_cache: crate::lambda_authorizer::AuthorizerCache,
+    /// JWT authorizers' issuer key sets (kept across reloads).
+    pub(crate) jwks: crate::jwks::JwksCache,
 }
 
 /// The settings bound at startup: sockets, storage, TLS and connection handling.
@@ -163,12 +165,16 @@ impl Services {
             &caches,
             clock.now(),
         )?;
+        let upstream = Upstream::new().map_err(DeployError::Client)?;
+        let jwks = crate::jwks::JwksCache::new(Arc::new(crate::jwks::HttpFetch(
+            upstream.verified.clone(),
+        )));
         let functions = functions::FunctionHost::start(&config.functions, host_options(config))
             .map_err(|e| DeployError::Functions(e.to_string()))?;
         Ok(Services {
             deployment: ArcSwap::from_pointee(deployment),
             metrics,
-            upstream: Upstream::new().map_err(DeployError::Client)?,
+            upstream,
             store,
             clock,
             random: ring::rand::SystemRandom::new(),
@@ -182,6 +188,7 @@ impl Services {
             idp,
             functions,
             authorizer_cache: crate::lambda_authorizer::AuthorizerCache::default(),
+            jwks,
         })
     }
 

@@ -14,7 +14,7 @@ use restapi::{AuthType, Authorizer};
 use super::context::RequestCtx;
 use super::identity::Identity;
 use super::{Exchange, Flow, Phase};
-use super::{lambda_auth, user_pool_auth};
+use super::{jwt_auth, lambda_auth, user_pool_auth};
 use crate::auth::{self, AuthFailure};
 use crate::error::{ErrorKind, GatewayError};
 use crate::services::Services;
@@ -56,11 +56,11 @@ impl Phase for Authenticate {
                 let authorizer = authorizer.clone();
                 Box::pin(lambda_auth::authenticate(svc, exchange, &authorizer)).await?;
             }
-            // The import refuses the authorizers this gateway does not serve (see
-            // `restapi::import`); reaching one here is a deployment bug, refused, never skipped.
-            Some(Authorizer::Jwt { .. }) => {
-                return Err(GatewayError::new(ErrorKind::ApiConfigurationError)
-                    .detail("the method's authorizer is not served by this gateway"));
+            Some(Authorizer::Jwt { authorizer, scopes }) => {
+                // Their own `Arc` and a copy of the scopes (a handful of short strings), since
+                // the phase updates the exchange the method lives in.
+                let (authorizer, scopes) = (authorizer.clone(), scopes.clone());
+                Box::pin(jwt_auth::authenticate(svc, exchange, &authorizer, &scopes)).await?;
             }
             Some(Authorizer::None) | None => {}
         }

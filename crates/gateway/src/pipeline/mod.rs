@@ -22,6 +22,7 @@ mod exchange;
 mod guard;
 pub mod identity;
 pub mod integrate;
+mod jwt_auth;
 mod lambda_auth;
 mod limits;
 mod log;
