@@ -253,7 +253,7 @@ pub struct JwtAuthorizer {
     /// The security scheme's name.
     pub name: String,
     /// `jwtConfiguration.issuer` (or derived from the scheme's `openIdConnectUrl`): an `https://`
-    /// URL, the expected `iss` claim.
+    /// URL (`http://` only on a loopback host), the expected `iss` claim.
     pub issuer: String,
     /// `jwtConfiguration.audience`: a token's `aud` (or `client_id`) must be one of these; never
     /// empty.
