@@ -435,7 +435,9 @@ user_pools:
     password_policy: {require_symbols: false}
     clients: [{id: bench-web, auth_flows: [USER_PASSWORD_AUTH]}]
 functions:
-  - {name: BenchNode, runtime: nodejs22.x, handler: handler.handler, code: "$BENCH_DIR/lambda"}
+  # One environment per CPU: more Node.js processes than cores only trade CPU for context
+  # switches (invocations past them wait for a free one, as the host queues them).
+  - {name: BenchNode, runtime: nodejs22.x, handler: handler.handler, code: "$BENCH_DIR/lambda", reserved_concurrency: $(nproc)}
   - {name: BenchTokenAuthorizer, runtime: nodejs22.x, handler: index.handler, code: "$REPO/examples/functions/token-authorizer"}
 iam:
   policies:
