@@ -14,44 +14,15 @@
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
+use cognito::authorizer::Refusal as Checked;
 use restapi::{AuthType, IdentitySource, JwtAuthorizer};
 use tokens::{TokenError, Verified};
 
-use super::identity::{Claims, Identity};
+use super::bearer::{self, Refusal};
 use super::{Exchange, params};
 use crate::error::{ErrorKind, GatewayError};
 use crate::jwks::Rules;
 use crate::services::Services;
-
-/// Why a token was refused, for logs and `portcullis_auth_outcomes_total`.
-enum Refusal {
-    Missing,
-    Token(TokenError),
-    Revoked,
-    /// The issuer's keys (or a local pool's deny list) could not be read.
-    Unavailable(String),
-}
-
-impl Refusal {
-    fn label(&self) -> &'static str {
-        match self {
-            Refusal::Missing => "missing_token",
-            Refusal::Token(e) => e.code(),
-            Refusal::Revoked => "revoked",
-            Refusal::Unavailable(_) => "unavailable",
-        }
-    }
-
-    fn error(&self) -> GatewayError {
-        match self {
-            Refusal::Unavailable(detail) => {
-                GatewayError::new(ErrorKind::Internal).detail(detail.clone())
-            }
-            Refusal::Token(TokenError::MissingScope) => GatewayError::new(ErrorKind::Forbidden),
-            _ => GatewayError::new(ErrorKind::Unauthorized),
-        }
-    }
-}
 
 pub(super) async fn authenticate(
     svc: &Services,
@@ -61,7 +32,7 @@ pub(super) async fn authenticate(
 ) -> Result<(), GatewayError> {
     let started = Instant::now();
     let now = svc.clock.now();
-    let token = match &authorizer.identity_source {
+    let value = match &authorizer.identity_source {
         IdentitySource::Header(name) => exchange
             .parts
             .headers
@@ -74,43 +45,29 @@ pub(super) async fn authenticate(
         // The import accepts only a header or a query string parameter.
         _ => None,
     };
-    let token = token
-        .as_deref()
-        .map(|v| v.strip_prefix("Bearer ").unwrap_or(v).trim())
-        .filter(|v| !v.is_empty());
-    let outcome = match token {
+    let outcome = match bearer::token(value.as_deref()) {
         None => Err(Refusal::Missing),
-        Some(token) => verify(svc, exchange, authorizer, scopes, token.as_bytes(), now).await,
+        Some(token) => verify(svc, exchange, authorizer, scopes, token.as_bytes(), now)
+            .await
+            .map_err(Refusal::Checked),
     };
-    let ctx = &mut exchange.ctx;
-    if let Some(route) = &ctx.route {
-        let label = outcome.as_ref().err().map_or("ok", Refusal::label);
-        let result = if outcome.is_ok() { "allow" } else { "deny" };
-        svc.metrics.auth_outcome(
-            &route.api.id,
-            &route.stage().name,
-            AuthType::Jwt,
-            result,
-            label,
-        );
-    }
-    ctx.authenticate.latency = Some(started.elapsed());
-    match outcome {
-        Ok(verified) => {
-            ctx.authenticate.status = Some(200);
-            ctx.identity = Identity::Claims(Arc::new(Claims {
-                values: verified.rest_api_claims(),
-            }));
-            Ok(())
-        }
-        Err(refusal) => {
-            let error = refusal.error();
-            tracing::debug!(authorizer = %authorizer.name, reason = refusal.label(), "JWT refused");
-            ctx.authenticate.status = Some(error.kind.spec().status);
-            ctx.authenticate.error = Some(refusal.label().to_string());
-            Err(error)
-        }
-    }
+    bearer::conclude(
+        svc,
+        &mut exchange.ctx,
+        AuthType::Jwt,
+        &authorizer.name,
+        started,
+        outcome,
+        |refusal| match refusal {
+            Refusal::Checked(Checked::Unavailable(detail)) => {
+                GatewayError::new(ErrorKind::Internal).detail(detail.clone())
+            }
+            Refusal::Checked(Checked::Token(TokenError::MissingScope)) => {
+                GatewayError::new(ErrorKind::Forbidden)
+            }
+            _ => GatewayError::new(ErrorKind::Unauthorized),
+        },
+    )
 }
 
 async fn verify(
@@ -120,7 +77,7 @@ async fn verify(
     scopes: &[String],
     token: &[u8],
     now: SystemTime,
-) -> Result<Verified, Refusal> {
+) -> Result<Verified, Checked> {
     let local = exchange
         .deployment
         .idp
@@ -133,17 +90,13 @@ async fn verify(
         )
         .await;
     if let Some(result) = local {
-        return result.map_err(|r| match r {
-            cognito::authorizer::Refusal::Token(e) => Refusal::Token(e),
-            cognito::authorizer::Refusal::Revoked => Refusal::Revoked,
-            cognito::authorizer::Refusal::Unavailable(d) => Refusal::Unavailable(d),
-        });
+        return result;
     }
     let rules = Rules {
         audiences: authorizer.audiences.clone(),
         scopes: scopes.to_vec(),
     };
-    let unavailable = |e: crate::jwks::FetchError| Refusal::Unavailable(e.to_string());
+    let unavailable = |e: crate::jwks::FetchError| Checked::Unavailable(e.to_string());
     let keys = svc
         .jwks
         .keys(&authorizer.issuer, None, now)
@@ -157,10 +110,10 @@ async fn verify(
                 .await
                 .map_err(unavailable)?;
             if Arc::ptr_eq(&fresh, &keys) {
-                return Err(Refusal::Token(TokenError::UnknownKid(kid)));
+                return Err(Checked::Token(TokenError::UnknownKid(kid)));
             }
-            fresh.validate(&rules, token, now).map_err(Refusal::Token)
+            fresh.validate(&rules, token, now).map_err(Checked::Token)
         }
-        other => other.map_err(Refusal::Token),
+        other => other.map_err(Checked::Token),
     }
 }

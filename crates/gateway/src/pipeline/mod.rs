@@ -17,6 +17,7 @@
 mod api_key;
 mod authenticate;
 pub(crate) mod authorize;
+mod bearer;
 pub mod context;
 mod exchange;
 mod guard;

@@ -7,31 +7,15 @@
 //! Stricter than API Gateway, per pool (`authorizers_check_revocation`, on by default): a
 //! token whose session was revoked (sign-out, revoked refresh token) is refused too.
 
-use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use restapi::{AuthType, CognitoAuthorizer, IdentitySource};
 use tokens::Verified;
 
 use super::Exchange;
-use super::identity::{Claims, Identity};
+use super::bearer::{self, Refusal};
 use crate::error::{ErrorKind, GatewayError};
 use crate::services::Services;
-
-/// Why a token was refused, for logs and `portcullis_auth_outcomes_total`.
-enum Refusal {
-    Missing,
-    Checked(cognito::authorizer::Refusal),
-}
-
-impl Refusal {
-    fn label(&self) -> &'static str {
-        match self {
-            Refusal::Missing => "missing_token",
-            Refusal::Checked(r) => r.label(),
-        }
-    }
-}
 
 pub(super) async fn authenticate(
     svc: &Services,
@@ -45,48 +29,26 @@ pub(super) async fn authenticate(
         IdentitySource::Header(name) => exchange.parts.headers.get(name),
         _ => None,
     };
-    let token = header
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.strip_prefix("Bearer ").unwrap_or(v).trim())
-        .filter(|v| !v.is_empty());
+    let token = bearer::token(header.and_then(|v| v.to_str().ok()));
     let outcome = match token {
         None => Err(Refusal::Missing),
         Some(token) => verify(exchange, authorizer, scopes, token.as_bytes(), now).await,
     };
-    let ctx = &mut exchange.ctx;
-    if let Some(route) = &ctx.route {
-        let label = outcome.as_ref().err().map_or("ok", Refusal::label);
-        let result = if outcome.is_ok() { "allow" } else { "deny" };
-        svc.metrics.auth_outcome(
-            &route.api.id,
-            &route.stage().name,
-            AuthType::CognitoUserPools,
-            result,
-            label,
-        );
-    }
-    ctx.authenticate.latency = Some(started.elapsed());
-    match outcome {
-        Ok(verified) => {
-            ctx.authenticate.status = Some(200);
-            ctx.identity = Identity::Claims(Arc::new(Claims {
-                values: verified.rest_api_claims(),
-            }));
-            Ok(())
-        }
-        Err(refusal) => {
-            let error = match &refusal {
-                Refusal::Checked(cognito::authorizer::Refusal::Unavailable(detail)) => {
-                    GatewayError::new(ErrorKind::Internal).detail(detail.clone())
-                }
-                _ => GatewayError::new(ErrorKind::Unauthorized),
-            };
-            tracing::debug!(authorizer = %authorizer.name, reason = refusal.label(), "user pool token refused");
-            ctx.authenticate.status = Some(error.kind.spec().status);
-            ctx.authenticate.error = Some(refusal.label().to_string());
-            Err(error)
-        }
-    }
+    bearer::conclude(
+        svc,
+        &mut exchange.ctx,
+        AuthType::CognitoUserPools,
+        &authorizer.name,
+        started,
+        outcome,
+        |refusal| match refusal {
+            Refusal::Checked(cognito::authorizer::Refusal::Unavailable(detail)) => {
+                GatewayError::new(ErrorKind::Internal).detail(detail.clone())
+            }
+            // A wrong scope too: API Gateway's Cognito authorizer answers it 401.
+            _ => GatewayError::new(ErrorKind::Unauthorized),
+        },
+    )
 }
 
 async fn verify(
