@@ -17,7 +17,6 @@ use common::*;
 use http::Method;
 use http_body_util::Full;
 use serde_json::{Value, json};
-use testkit::aws::cognito_idp::types::{AttributeType, AuthFlowType};
 
 const AUDIENCE: &str = "api://rides";
 const POOL: &str = "us-east-1_JwtPool";
@@ -285,45 +284,12 @@ async fn jwt_authorizer_against_an_independent_issuer_and_a_user_pool() {
 
     // A Portcullis user pool as the issuer: its ID token is accepted (aud = the app client),
     // and refused once the user signed out everywhere (the pool's deny list).
-    let idp = testkit::aws::cognito_client(&server.url(""), "us-east-1");
+    let idp = pools::idp(&server);
     let email = "rider@example.com";
-    let out = idp
-        .sign_up()
-        .client_id(WEB)
-        .username(email)
-        .password(PASSWORD)
-        .user_attributes(
-            AttributeType::builder()
-                .name("email")
-                .value(email)
-                .build()
-                .unwrap(),
-        )
-        .send()
+    let sub =
+        pools::sign_up_confirmed(&server, (POOL, WEB), email, PASSWORD, &[("email", email)]).await;
+    let auth = pools::password_sign_in(&idp, WEB, email, PASSWORD)
         .await
-        .unwrap();
-    let sub = out.user_sub().to_string();
-    let stores = server.running.as_ref().unwrap().services().store().clone();
-    let code = stores.signin.outbox(POOL, Some(&sub), 1).await.unwrap()[0]
-        .code
-        .clone();
-    idp.confirm_sign_up()
-        .client_id(WEB)
-        .username(email)
-        .confirmation_code(code)
-        .send()
-        .await
-        .unwrap();
-    let auth = idp
-        .initiate_auth()
-        .client_id(WEB)
-        .auth_flow(AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", email)
-        .auth_parameters("PASSWORD", PASSWORD)
-        .send()
-        .await
-        .unwrap()
-        .authentication_result
         .unwrap();
     let id_token = auth.id_token().unwrap().to_string();
     let access = auth.access_token().unwrap().to_string();

@@ -14,7 +14,7 @@ use base64::Engine;
 use common::*;
 use http::Method;
 use serde_json::json;
-use testkit::aws::cognito_idp::{self, types::AuthFlowType};
+use testkit::aws::cognito_idp;
 
 const POOL: &str = "us-east-1_WildRydes";
 const WEB: &str = "wildrydes-web";
@@ -141,7 +141,7 @@ impl Fixture {
         let ws = Workspace::new();
         let config = config(&ws);
         let server = TestServer::start(ws, &config).await;
-        let idp = testkit::aws::cognito_client(&server.url(""), "us-east-1");
+        let idp = pools::idp(&server);
         Fixture { server, idp }
     }
 
@@ -170,40 +170,12 @@ impl Fixture {
 
     /// Signs up, confirms and signs in a rider: their ID token.
     async fn id_token(&self, email: &str) -> String {
-        let out = self
-            .idp
-            .sign_up()
-            .client_id(WEB)
-            .username(email)
-            .password(PASSWORD)
-            .send()
+        pools::sign_up_confirmed(&self.server, (POOL, WEB), email, PASSWORD, &[]).await;
+        pools::password_sign_in(&self.idp, WEB, email, PASSWORD)
             .await
-            .unwrap();
-        let stores = self.server.running.as_ref().unwrap().services().store();
-        let messages = stores
-            .signin
-            .outbox(POOL, Some(out.user_sub()), 1)
-            .await
-            .unwrap();
-        self.idp
-            .confirm_sign_up()
-            .client_id(WEB)
-            .username(email)
-            .confirmation_code(messages[0].code.clone())
-            .send()
-            .await
-            .unwrap();
-        let auth = self
-            .idp
-            .initiate_auth()
-            .client_id(WEB)
-            .auth_flow(AuthFlowType::UserPasswordAuth)
-            .auth_parameters("USERNAME", email)
-            .auth_parameters("PASSWORD", PASSWORD)
-            .send()
-            .await
-            .unwrap();
-        auth.authentication_result.unwrap().id_token.unwrap()
+            .unwrap()
+            .id_token
+            .unwrap()
     }
 }
 

@@ -34,39 +34,25 @@ user_pools:
     groups: [{name: admins, precedence: 1}, {name: riders, precedence: 5}]
 "#;
 
-fn error_text<E: testkit::aws::cognito_idp::error::ProvideErrorMetadata>(e: E) -> String {
-    format!("{}: {}", e.code().unwrap_or("?"), e.message().unwrap_or(""))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn administrators_manage_users_and_others_are_refused() {
     let server = TestServer::start(Workspace::new(), CONFIG).await;
-    let endpoint = server.url("");
-    let admin = testkit::aws::cognito_admin_client(
-        &endpoint,
-        "us-east-1",
-        &Key::new(
-            "AKIAADMIN00000000001",
-            "admin-secret-000000000000000000000000",
-        ),
-    );
-    let nobody = testkit::aws::cognito_admin_client(
-        &endpoint,
-        "us-east-1",
+    let admin = pools::idp_admin(&server);
+    let nobody = pools::idp_signed(
+        &server,
         &Key::new(
             "AKIANOBODY0000000001",
             "nobody-secret-00000000000000000000000",
         ),
     );
-    let stranger = testkit::aws::cognito_admin_client(
-        &endpoint,
-        "us-east-1",
+    let stranger = pools::idp_signed(
+        &server,
         &Key::new(
             "AKIAUNKNOWN000000001",
             "whatever-00000000000000000000000000000",
         ),
     );
-    let public = testkit::aws::cognito_client(&endpoint, "us-east-1");
+    let public = pools::idp(&server);
 
     // Refusals: no signature, an unknown key, a caller without the permission, an explicit deny.
     // (The SDK will not send an unsigned ListUsers: a raw request does.)
@@ -96,7 +82,7 @@ async fn administrators_manage_users_and_others_are_refused() {
         .user_pool_id(POOL)
         .send()
         .await
-        .map_err(error_text)
+        .map_err(pools::error_text)
         .unwrap_err();
     assert!(e.starts_with("UnrecognizedClientException"), "{e}");
     let e = nobody
@@ -104,7 +90,7 @@ async fn administrators_manage_users_and_others_are_refused() {
         .user_pool_id(POOL)
         .send()
         .await
-        .map_err(error_text)
+        .map_err(pools::error_text)
         .unwrap_err();
     assert!(e.starts_with("AccessDeniedException"), "{e}");
     assert!(e.contains("cognito-idp:ListUsers"), "{e}");
@@ -113,7 +99,7 @@ async fn administrators_manage_users_and_others_are_refused() {
         .user_pool_id("us-east-1_Other")
         .send()
         .await
-        .map_err(error_text)
+        .map_err(pools::error_text)
         .unwrap_err();
     assert_eq!(
         e,
@@ -175,7 +161,7 @@ async fn administrators_manage_users_and_others_are_refused() {
         .challenge_responses("NEW_PASSWORD", "Permanent-Pass2")
         .send()
         .await
-        .map_err(error_text)
+        .map_err(pools::error_text)
         .unwrap_err();
     assert_eq!(e, "NotAuthorizedException: Invalid session for the user.");
     let done = public
@@ -260,7 +246,7 @@ async fn administrators_manage_users_and_others_are_refused() {
         .username("has space")
         .send()
         .await
-        .map_err(error_text)
+        .map_err(pools::error_text)
         .unwrap_err();
     assert!(e.starts_with("InvalidParameterException"), "{e}");
 
@@ -314,7 +300,7 @@ async fn administrators_manage_users_and_others_are_refused() {
         .auth_parameters("PASSWORD", "Permanent-Pass2")
         .send()
         .await
-        .map_err(error_text)
+        .map_err(pools::error_text)
         .unwrap_err();
     assert_eq!(e, "NotAuthorizedException: User is disabled.");
 
@@ -325,7 +311,7 @@ async fn administrators_manage_users_and_others_are_refused() {
         .username("bob")
         .send()
         .await
-        .map_err(error_text)
+        .map_err(pools::error_text)
         .unwrap_err();
     assert!(e.starts_with("AccessDeniedException"), "{e}");
     assert!(e.contains("explicit deny"), "{e}");

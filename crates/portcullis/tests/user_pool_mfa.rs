@@ -16,20 +16,11 @@ use testkit::aws::cognito_idp::{
     self,
     types::{AuthFlowType, ChallengeNameType, SoftwareTokenMfaSettingsType},
 };
-use testkit::signer::Key;
 
 const PASSWORD: &str = "Correct-Horse-42";
 
 const CONFIG: &str = r#"
 account_id: "123456789012"
-iam:
-  policies:
-    PoolAdmin:
-      Version: "2012-10-17"
-      Statement:
-        - {Effect: Allow, Action: "cognito-idp:*", Resource: "arn:aws:cognito-idp:us-east-1:123456789012:userpool/*"}
-  users:
-    - {name: admin, access_keys: [{id: AKIAADMIN00000000001, secret: admin-secret-000000000000000000000000}], policies: [PoolAdmin]}
 user_pools:
   - id: us-east-1_Optional
     mfa_configuration: OPTIONAL
@@ -61,26 +52,19 @@ struct Fixture {
 async fn start() -> Fixture {
     // Near the real time: the administrative calls are signed with it.
     let clock = Arc::new(FixedClock::new(SystemTime::now()));
-    let server = TestServer::start_with_clock(Workspace::new(), CONFIG, clock.clone()).await;
-    let idp = testkit::aws::cognito_client(&server.url(""), "us-east-1");
-    let admin = testkit::aws::cognito_admin_client(
-        &server.url(""),
-        "us-east-1",
-        &Key::new(
-            "AKIAADMIN00000000001",
-            "admin-secret-000000000000000000000000",
-        ),
+    let config = format!(
+        "{}{CONFIG}",
+        pools::admin_iam("arn:aws:cognito-idp:us-east-1:123456789012:userpool/*")
     );
+    let server = TestServer::start_with_clock(Workspace::new(), &config, clock.clone()).await;
+    let idp = pools::idp(&server);
+    let admin = pools::idp_admin(&server);
     Fixture {
         _server: server,
         clock,
         idp,
         admin,
     }
-}
-
-fn error_text<E: cognito_idp::error::ProvideErrorMetadata>(e: E) -> String {
-    format!("{}: {}", e.code().unwrap_or("?"), e.message().unwrap_or(""))
 }
 
 /// The code of `secret` (Base32, as AssociateSoftwareToken gives it) `steps` 30-second steps
@@ -120,17 +104,8 @@ impl Fixture {
         client: &str,
         name: &str,
     ) -> Result<cognito_idp::operation::initiate_auth::InitiateAuthOutput, String> {
-        let mut req = self
-            .idp
-            .initiate_auth()
-            .client_id(client)
-            .auth_flow(AuthFlowType::UserPasswordAuth)
-            .auth_parameters("USERNAME", name)
-            .auth_parameters("PASSWORD", PASSWORD);
-        if client == "required-web" {
-            req = req.auth_parameters("SECRET_HASH", secret_hash(name));
-        }
-        req.send().await.map_err(error_text)
+        let hash = (client == "required-web").then(|| secret_hash(name));
+        pools::password_auth(&self.idp, client, name, PASSWORD, hash).await
     }
 
     async fn answer_mfa(
@@ -154,7 +129,7 @@ impl Fixture {
         req.send()
             .await
             .map(|o| o.authentication_result.unwrap())
-            .map_err(error_text)
+            .map_err(pools::error_text)
     }
 
     /// Signs in with the password and answers the MFA challenge with the current code.
@@ -244,7 +219,7 @@ async fn optional_mfa_lifecycle() {
         )
         .send()
         .await
-        .map_err(error_text)
+        .map_err(pools::error_text)
         .unwrap_err();
     assert_eq!(
         e,
@@ -262,7 +237,7 @@ async fn optional_mfa_lifecycle() {
         .user_code(wrong)
         .send()
         .await
-        .map_err(error_text)
+        .map_err(pools::error_text)
         .unwrap_err();
     assert_eq!(
         e,
@@ -486,7 +461,7 @@ async fn a_pool_with_mfa_on_sets_a_token_up_at_first_sign_in() {
         .challenge_responses("SECRET_HASH", secret_hash("carol"))
         .send()
         .await
-        .map_err(error_text)
+        .map_err(pools::error_text)
         .unwrap_err();
     assert_eq!(e, "NotAuthorizedException: Invalid session for the user.");
     let out = f
@@ -506,7 +481,7 @@ async fn a_pool_with_mfa_on_sets_a_token_up_at_first_sign_in() {
         .user_code(code(&secret, &f.clock, 0))
         .send()
         .await
-        .map_err(error_text)
+        .map_err(pools::error_text)
         .unwrap_err();
     assert_eq!(e, "NotAuthorizedException: Invalid session for the user.");
     let out = f
@@ -547,7 +522,7 @@ async fn a_pool_with_mfa_on_sets_a_token_up_at_first_sign_in() {
         .challenge_responses("SECRET_HASH", secret_hash("carol"))
         .send()
         .await
-        .map_err(error_text)
+        .map_err(pools::error_text)
         .unwrap_err();
     assert_eq!(e, "NotAuthorizedException: Invalid session for the user.");
     // The token is in force, enabled and preferred.
@@ -583,7 +558,7 @@ async fn a_pool_with_mfa_on_sets_a_token_up_at_first_sign_in() {
         .access_token(&access)
         .send()
         .await
-        .map_err(error_text)
+        .map_err(pools::error_text)
         .unwrap_err();
     assert_eq!(
         e,

@@ -38,32 +38,14 @@ fn code(secret: &str, clock: &FixedClock) -> String {
     totp.generate(clock.now().duration_since(UNIX_EPOCH).unwrap().as_secs())
 }
 
-/// Runs `tests/node/sign_in.js` with `TOTP_CODE` set, and returns its answer.
+/// `amazon-cognito-identity-js` signs `username` in, answering the MFA step with `totp`.
 async fn js_sign_in(server: &TestServer, username: &str, totp: &str) -> serde_json::Value {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node");
-    assert!(
-        dir.join("node_modules/amazon-cognito-identity-js").is_dir(),
-        "run `npm ci` in {} (./scripts/test does)",
-        dir.display()
-    );
-    let out = tokio::process::Command::new("node")
-        .current_dir(&dir)
-        .arg("sign_in.js")
-        .arg(server.url("/"))
-        .args([POOL, CLIENT, username, PASSWORD])
-        .env("TOTP_CODE", totp)
-        .output();
-    let out = tokio::time::timeout(Duration::from_secs(30), out)
-        .await
-        .expect("node finished within 30 s")
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|_| {
-        panic!(
-            "node printed {stdout:?}, stderr {:?}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
+    pools::js_sign_in(
+        server,
+        &[POOL, CLIENT, username, PASSWORD],
+        &[("TOTP_CODE", totp)],
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -71,7 +53,7 @@ async fn srp_sign_in_then_the_software_token() {
     // Near the real time: SRP's signed TIMESTAMP is checked against the server's clock.
     let clock = Arc::new(FixedClock::new(SystemTime::now()));
     let server = TestServer::start_with_clock(Workspace::new(), CONFIG, clock.clone()).await;
-    let idp = testkit::aws::cognito_client(&server.url(""), "us-east-1");
+    let idp = pools::idp(&server);
     idp.sign_up()
         .client_id(CLIENT)
         .username("erin")
@@ -79,16 +61,8 @@ async fn srp_sign_in_then_the_software_token() {
         .send()
         .await
         .unwrap();
-    let access = idp
-        .initiate_auth()
-        .client_id(CLIENT)
-        .auth_flow(AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", "erin")
-        .auth_parameters("PASSWORD", PASSWORD)
-        .send()
+    let access = pools::password_sign_in(&idp, CLIENT, "erin", PASSWORD)
         .await
-        .unwrap()
-        .authentication_result
         .unwrap()
         .access_token
         .unwrap();

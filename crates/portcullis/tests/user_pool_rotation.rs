@@ -14,21 +14,12 @@ use common::*;
 use gateway::clock::FixedClock;
 use http::Method;
 use testkit::aws::cognito_idp::{self, types::AuthFlowType};
-use testkit::signer::Key;
 
 const POOL: &str = "us-east-1_Rotate";
 const PASSWORD: &str = "Correct-Horse-42";
 
 const CONFIG: &str = r#"
 account_id: "123456789012"
-iam:
-  policies:
-    PoolAdmin:
-      Version: "2012-10-17"
-      Statement:
-        - {Effect: Allow, Action: "cognito-idp:*", Resource: "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Rotate"}
-  users:
-    - {name: admin, access_keys: [{id: AKIAADMIN00000000001, secret: admin-secret-000000000000000000000000}], policies: [PoolAdmin]}
 user_pools:
   - id: us-east-1_Rotate
     sign_up_confirmation: auto
@@ -49,16 +40,15 @@ struct Fixture {
 async fn start() -> Fixture {
     // Near the real time: the administrative calls are signed with it.
     let clock = Arc::new(FixedClock::new(SystemTime::now()));
-    let server = TestServer::start_with_clock(Workspace::new(), CONFIG, clock.clone()).await;
-    let idp = testkit::aws::cognito_client(&server.url(""), "us-east-1");
-    let admin = testkit::aws::cognito_admin_client(
-        &server.url(""),
-        "us-east-1",
-        &Key::new(
-            "AKIAADMIN00000000001",
-            "admin-secret-000000000000000000000000",
-        ),
+    let config = format!(
+        "{}{CONFIG}",
+        pools::admin_iam(&format!(
+            "arn:aws:cognito-idp:us-east-1:123456789012:userpool/{POOL}"
+        ))
     );
+    let server = TestServer::start_with_clock(Workspace::new(), &config, clock.clone()).await;
+    let idp = pools::idp(&server);
+    let admin = pools::idp_admin(&server);
     idp.sign_up()
         .client_id("rotating")
         .username("alice")
@@ -74,10 +64,6 @@ async fn start() -> Fixture {
     }
 }
 
-fn error_text<E: cognito_idp::error::ProvideErrorMetadata>(e: E) -> String {
-    format!("{}: {}", e.code().unwrap_or("?"), e.message().unwrap_or(""))
-}
-
 fn claims(jwt: &str) -> serde_json::Value {
     use base64::Engine;
     let payload = jwt.split('.').nth(1).unwrap();
@@ -89,16 +75,8 @@ fn claims(jwt: &str) -> serde_json::Value {
 
 impl Fixture {
     async fn sign_in(&self, client: &str) -> cognito_idp::types::AuthenticationResultType {
-        self.idp
-            .initiate_auth()
-            .client_id(client)
-            .auth_flow(AuthFlowType::UserPasswordAuth)
-            .auth_parameters("USERNAME", "alice")
-            .auth_parameters("PASSWORD", PASSWORD)
-            .send()
+        pools::password_sign_in(&self.idp, client, "alice", PASSWORD)
             .await
-            .unwrap()
-            .authentication_result
             .unwrap()
     }
 
@@ -114,7 +92,7 @@ impl Fixture {
             .send()
             .await
             .map(|o| o.authentication_result.unwrap())
-            .map_err(error_text)
+            .map_err(pools::error_text)
     }
 }
 
@@ -200,7 +178,7 @@ async fn refresh_token_auth_is_refused_to_a_rotating_client() {
         .auth_parameters("REFRESH_TOKEN", token)
         .send()
         .await
-        .map_err(error_text)
+        .map_err(pools::error_text)
         .unwrap_err();
     assert_eq!(
         e,
@@ -215,7 +193,7 @@ async fn refresh_token_auth_is_refused_to_a_rotating_client() {
         .auth_parameters("REFRESH_TOKEN", token)
         .send()
         .await
-        .map_err(error_text)
+        .map_err(pools::error_text)
         .unwrap_err();
     assert_eq!(
         e,
@@ -253,7 +231,7 @@ async fn revoking_a_rotated_family_refuses_every_token_of_it() {
             .access_token(access)
             .send()
             .await
-            .map_err(error_text)
+            .map_err(pools::error_text)
             .unwrap_err();
         assert_eq!(e, "NotAuthorizedException: Access Token has been revoked");
     }

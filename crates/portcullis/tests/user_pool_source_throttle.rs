@@ -13,20 +13,11 @@ use std::time::{Duration, SystemTime};
 use common::*;
 use gateway::clock::FixedClock;
 use testkit::aws::cognito_idp::{self, types::AuthFlowType};
-use testkit::signer::Key;
 
 const PASSWORD: &str = "Correct-Horse-42";
 
 const CONFIG: &str = r#"
 account_id: "123456789012"
-iam:
-  policies:
-    PoolAdmin:
-      Version: "2012-10-17"
-      Statement:
-        - {Effect: Allow, Action: "cognito-idp:*", Resource: "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Spray"}
-  users:
-    - {name: admin, access_keys: [{id: AKIAADMIN00000000001, secret: admin-secret-000000000000000000000000}], policies: [PoolAdmin]}
 user_pools:
   - id: us-east-1_Spray
     sign_up_confirmation: auto
@@ -35,28 +26,22 @@ user_pools:
       - {id: web, auth_flows: [USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH]}
 "#;
 
-fn error_text<E: cognito_idp::error::ProvideErrorMetadata>(e: E) -> String {
-    format!("{}: {}", e.code().unwrap_or("?"), e.message().unwrap_or(""))
-}
-
 async fn sign_in(idp: &cognito_idp::Client, name: &str, password: &str) -> Result<(), String> {
-    idp.initiate_auth()
-        .client_id("web")
-        .auth_flow(AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", name)
-        .auth_parameters("PASSWORD", password)
-        .send()
+    pools::password_sign_in(idp, "web", name, password)
         .await
-        .map(|o| assert!(o.authentication_result().is_some()))
-        .map_err(error_text)
+        .map(drop)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_password_spray_from_one_address_is_throttled() {
     // Near the real time: the administrative call is signed with it.
     let clock = Arc::new(FixedClock::new(SystemTime::now()));
-    let server = TestServer::start_with_clock(Workspace::new(), CONFIG, clock.clone()).await;
-    let idp = testkit::aws::cognito_client(&server.url(""), "us-east-1");
+    let config = format!(
+        "{}{CONFIG}",
+        pools::admin_iam("arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Spray")
+    );
+    let server = TestServer::start_with_clock(Workspace::new(), &config, clock.clone()).await;
+    let idp = pools::idp(&server);
     for name in ["alice", "bob"] {
         idp.sign_up()
             .client_id("web")
@@ -86,14 +71,7 @@ async fn a_password_spray_from_one_address_is_throttled() {
         );
     }
     // The app's server signs in for its users with its own credentials: not counted per address.
-    let admin = testkit::aws::cognito_admin_client(
-        &server.url(""),
-        "us-east-1",
-        &Key::new(
-            "AKIAADMIN00000000001",
-            "admin-secret-000000000000000000000000",
-        ),
-    );
+    let admin = pools::idp_admin(&server);
     let out = admin
         .admin_initiate_auth()
         .user_pool_id("us-east-1_Spray")

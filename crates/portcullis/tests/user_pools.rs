@@ -12,7 +12,7 @@ use common::*;
 use http::Method;
 use testkit::aws::cognito_idp::{
     self,
-    types::{AttributeType, AuthFlowType, ChallengeNameType},
+    types::{AuthFlowType, ChallengeNameType},
 };
 
 const POOL: &str = "us-east-1_WildRydes";
@@ -80,7 +80,7 @@ async fn start() -> Fixture {
         &format!("{{backend: \"{}\"}}", upstream.url()),
     );
     let server = TestServer::start(ws, &format!("{config}{CONFIG_POOLS}")).await;
-    let idp = testkit::aws::cognito_client(&server.url(""), "us-east-1");
+    let idp = pools::idp(&server);
     Fixture {
         server,
         upstream,
@@ -89,48 +89,19 @@ async fn start() -> Fixture {
 }
 
 impl Fixture {
-    /// The newest code the built-in sender delivered to `username`.
     async fn last_code(&self, username: &str) -> String {
-        let stores = self
-            .server
-            .running
-            .as_ref()
-            .unwrap()
-            .services()
-            .store()
-            .clone();
-        let messages = stores.signin.outbox(POOL, Some(username), 1).await.unwrap();
-        messages[0].code.clone()
+        pools::last_code(&self.server, POOL, username).await
     }
 
     async fn signed_up(&self, email: &str) -> String {
-        let out = self
-            .idp
-            .sign_up()
-            .client_id(WEB)
-            .username(email)
-            .password(PASSWORD)
-            .user_attributes(
-                AttributeType::builder()
-                    .name("name")
-                    .value("Rider")
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
-        let sub = out.user_sub().to_string();
-        let code = self.last_code(&sub).await;
-        self.idp
-            .confirm_sign_up()
-            .client_id(WEB)
-            .username(email)
-            .confirmation_code(code)
-            .send()
-            .await
-            .unwrap();
-        sub
+        pools::sign_up_confirmed(
+            &self.server,
+            (POOL, WEB),
+            email,
+            PASSWORD,
+            &[("name", "Rider")],
+        )
+        .await
     }
 
     async fn password_sign_in(
@@ -138,16 +109,7 @@ impl Fixture {
         email: &str,
         password: &str,
     ) -> Result<cognito_idp::types::AuthenticationResultType, String> {
-        self.idp
-            .initiate_auth()
-            .client_id(WEB)
-            .auth_flow(AuthFlowType::UserPasswordAuth)
-            .auth_parameters("USERNAME", email)
-            .auth_parameters("PASSWORD", password)
-            .send()
-            .await
-            .map(|o| o.authentication_result.unwrap())
-            .map_err(error_text)
+        pools::password_sign_in(&self.idp, WEB, email, password).await
     }
 
     async fn call(&self, method: Method, path: &str, token: Option<&str>) -> TestResponse {
@@ -157,11 +119,6 @@ impl Fixture {
             .send(method, &self.server.url(path), &headers, "")
             .await
     }
-}
-
-/// `Type: message` of an SDK error.
-fn error_text<E: cognito_idp::error::ProvideErrorMetadata>(e: E) -> String {
-    format!("{}: {}", e.code().unwrap_or("?"), e.message().unwrap_or(""))
 }
 
 fn claims(jwt: &str) -> serde_json::Value {
@@ -202,7 +159,7 @@ async fn sign_up_confirm_sign_in_and_call_the_api() {
         .confirmation_code("000000")
         .send()
         .await
-        .map_err(error_text)
+        .map_err(pools::error_text)
         .unwrap_err();
     assert!(e.starts_with("CodeMismatchException"), "{e}");
     let code = f.last_code(&sub).await;
@@ -223,7 +180,7 @@ async fn sign_up_confirm_sign_in_and_call_the_api() {
         .password(PASSWORD)
         .send()
         .await
-        .map_err(error_text)
+        .map_err(pools::error_text)
         .unwrap_err();
     assert!(e.starts_with("UsernameExistsException"), "{e}");
 
@@ -347,7 +304,7 @@ async fn sign_up_confirm_sign_in_and_call_the_api() {
         .access_token(&access)
         .send()
         .await
-        .map_err(error_text)
+        .map_err(pools::error_text)
         .unwrap_err();
     assert_eq!(e, "NotAuthorizedException: Access Token has been revoked");
     let e = f
@@ -358,7 +315,7 @@ async fn sign_up_confirm_sign_in_and_call_the_api() {
         .auth_parameters("REFRESH_TOKEN", tokens.refresh_token().unwrap())
         .send()
         .await
-        .map_err(error_text)
+        .map_err(pools::error_text)
         .unwrap_err();
     assert_eq!(e, "NotAuthorizedException: Refresh Token has been revoked");
     let e = f
@@ -368,7 +325,7 @@ async fn sign_up_confirm_sign_in_and_call_the_api() {
         .refresh_token(tokens.refresh_token().unwrap())
         .send()
         .await
-        .map_err(error_text)
+        .map_err(pools::error_text)
         .unwrap_err();
     assert_eq!(e, "NotAuthorizedException: Refresh Token has been revoked");
     assert_eq!(f.upstream.requests().len(), hits);
@@ -418,7 +375,7 @@ async fn srp_sign_in_with_the_sdk_and_the_test_kit_client() {
                 .challenge_responses("TIMESTAMP", timestamp)
                 .send()
                 .await;
-            (user_id, answer.map_err(error_text))
+            (user_id, answer.map_err(pools::error_text))
         }
     };
     let (user_id, answer) = sign_in(PASSWORD).await;
@@ -553,40 +510,16 @@ fn claims_header(b64: &str) -> serde_json::Value {
     .unwrap()
 }
 
-/// Runs `tests/node/sign_in.js` (amazon-cognito-identity-js, unmodified) and returns its
-/// answer.
+/// `amazon-cognito-identity-js` signs in (and changes the password to `new_password`).
 async fn js_sign_in(
     f: &Fixture,
     username: &str,
     password: &str,
     new_password: Option<&str>,
 ) -> serde_json::Value {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node");
-    assert!(
-        dir.join("node_modules/amazon-cognito-identity-js").is_dir(),
-        "run `npm ci` in {} (./scripts/test does)",
-        dir.display()
-    );
-    let mut command = tokio::process::Command::new("node");
-    command
-        .current_dir(&dir)
-        .arg("sign_in.js")
-        .arg(f.server.url("/"))
-        .args([POOL, WEB, username, password]);
-    if let Some(p) = new_password {
-        command.arg(p);
-    }
-    let out = tokio::time::timeout(std::time::Duration::from_secs(30), command.output())
-        .await
-        .expect("node finished within 30 s")
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|_| {
-        panic!(
-            "node printed {stdout:?}, stderr {:?}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
+    let mut args = vec![POOL, WEB, username, password];
+    args.extend(new_password);
+    pools::js_sign_in(&f.server, &args, &[]).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

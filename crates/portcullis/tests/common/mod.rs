@@ -8,6 +8,8 @@ use gateway::clock::Clock;
 use portcullis::{Running, StartOptions};
 pub use testkit::{Client, TestResponse, Upstream, Workspace};
 
+pub mod pools;
+
 pub struct TestServer {
     pub running: Option<Running>,
     pub ws: Workspace,
