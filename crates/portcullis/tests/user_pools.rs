@@ -831,3 +831,57 @@ async fn the_authorizer_refuses_the_jwt_attack_catalogue() {
     assert_eq!(f.upstream.requests().len(), hits + 1);
     f.server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browsers_may_call_the_json_endpoint_from_another_origin() {
+    let f = start().await;
+    let url = f.server.url("/");
+    // The preflight a browser sends before amazon-cognito-identity-js's first call.
+    let r = f
+        .server
+        .client
+        .send(
+            Method::OPTIONS,
+            &url,
+            &[
+                ("origin", "http://localhost:3000"),
+                ("access-control-request-method", "POST"),
+                (
+                    "access-control-request-headers",
+                    "content-type,x-amz-target,x-amz-user-agent",
+                ),
+            ],
+            "",
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(r.header("access-control-allow-methods"), Some("POST"));
+    assert_eq!(
+        r.header("access-control-allow-headers"),
+        Some("content-type,x-amz-target,x-amz-user-agent")
+    );
+    // The call itself, refused: the browser may read the error and its type.
+    let r = f
+        .server
+        .client
+        .send(
+            Method::POST,
+            &url,
+            &[
+                ("origin", "http://localhost:3000"),
+                ("content-type", "application/x-amz-json-1.1"),
+                ("x-amz-target", "AWSCognitoIdentityProviderService.InitiateAuth"),
+            ],
+            format!(
+                r#"{{"AuthFlow":"USER_PASSWORD_AUTH","ClientId":"{WEB}","AuthParameters":{{"USERNAME":"nobody@example.com","PASSWORD":"Wrong-Horse-42"}}}}"#
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(r.json()["__type"], "NotAuthorizedException");
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    let exposed = r.header("access-control-expose-headers").unwrap();
+    assert!(exposed.contains("x-amzn-ErrorType"), "{exposed}");
+    assert!(exposed.contains("x-amzn-RequestId"), "{exposed}");
+}

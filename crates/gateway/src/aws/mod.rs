@@ -7,7 +7,8 @@
 //! - **Query** (STS): `POST /` with a form body, or `GET /?Action=…`; answered by the service the
 //!   signature's credential scope names ([`query`]);
 //! - **JSON 1.1** (Cognito user pools and identity pools): `POST /` with `X-Amz-Target:
-//!   Service.Operation` ([`json`]);
+//!   Service.Operation` ([`json`]), and the browsers' CORS preflight for it, `OPTIONS /` with
+//!   `Access-Control-Request-Method` ([`cors`]);
 //! - **REST-JSON** (Lambda's Invoke): `/2015-03-31/functions/…`, signed for `lambda`
 //!   ([`rest_json`]).
 //!
@@ -15,6 +16,7 @@
 //! counts as one only when signed for its service. Each protocol has one error encoder, so an
 //! unknown action, target or path answers in the shape the client's SDK parses.
 
+mod cors;
 mod invoke_request;
 mod json;
 mod oidc;
@@ -37,6 +39,8 @@ use crate::services::Services;
 pub enum Protocol {
     Query,
     Json,
+    /// A CORS preflight for the JSON endpoint.
+    Preflight,
     RestJson,
 }
 
@@ -44,7 +48,8 @@ pub enum Protocol {
 pub async fn handle(svc: Arc<Services>, conn: ConnInfo, req: Request<Incoming>) -> Response<Body> {
     match protocol(&req) {
         Some(Protocol::Query) => query::handle(svc, conn, req).await,
-        Some(Protocol::Json) => json::handle(svc, conn, req).await,
+        Some(Protocol::Json) => cors::with_cors(json::handle(svc, conn, req).await),
+        Some(Protocol::Preflight) => cors::preflight(&req),
         Some(Protocol::RestJson) => rest_json::handle(svc, conn, req).await,
         None if oidc::matches(&svc.deployment(), &req) => oidc::handle(svc, req).await,
         None => pipeline::handle(svc, conn, req).await,
@@ -60,6 +65,9 @@ pub fn protocol<B>(req: &Request<B>) -> Option<Protocol> {
     if path == "/" {
         if req.method() == Method::POST && req.headers().contains_key("x-amz-target") {
             return Some(Protocol::Json);
+        }
+        if cors::is_preflight(req) {
+            return Some(Protocol::Preflight);
         }
         let form = req.method() == Method::POST
             && req
@@ -177,6 +185,19 @@ mod tests {
             ),
             // Unsigned, or signed for another service: an API with a stage named 2015-03-31.
             ("POST", "/2015-03-31/functions/f/invocations", &[], None),
+            (
+                "OPTIONS",
+                "/",
+                &[("access-control-request-method", "POST")],
+                Some(Protocol::Preflight),
+            ),
+            ("OPTIONS", "/", &[], None),
+            (
+                "OPTIONS",
+                "/prod/ride",
+                &[("access-control-request-method", "POST")],
+                None,
+            ),
             ("GET", "/prod/pets", &[], None),
             ("POST", "/prod/pets", &[FORM], None),
             ("GET", "/", &[], None),
