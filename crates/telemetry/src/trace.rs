@@ -106,9 +106,12 @@ fn write_hex(out: &mut [u8], bytes: &[u8]) {
     }
 }
 
-/// The buffers above hold only ASCII hex digits and punctuation.
+/// The buffers above hold only ASCII hex digits and punctuation. `from_utf8` checks ASCII a word
+/// at a time; `from_utf8_lossy` walks it byte by byte (~1k instructions a call under callgrind).
 fn ascii(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    std::str::from_utf8(bytes)
+        .map(str::to_owned)
+        .unwrap_or_default()
 }
 
 /// A fresh span id for the gateway's hop (never zero, which W3C forbids).

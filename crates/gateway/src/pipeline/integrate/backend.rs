@@ -34,22 +34,27 @@ static X_AMZN_API_ID: HeaderName = HeaderName::from_static("x-amzn-apigateway-ap
 
 /// Removes hop-by-hop headers, including those the `Connection` header names.
 pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    // Usually there are none: one pass over the names is cheaper than a removal per candidate.
-    if !headers.keys().any(|name| HOP_BY_HOP.contains(name)) {
+    // One pass over the names finds the few present (a backend's answer usually has
+    // `Connection: keep-alive` and nothing else of the list): a removal per candidate would hash
+    // every name of the list on every request.
+    let present: smallvec::SmallVec<[HeaderName; 4]> = headers
+        .keys()
+        .filter(|name| HOP_BY_HOP.contains(name))
+        .cloned()
+        .collect();
+    if present.is_empty() {
         return;
     }
-    if let Some(connection) = headers.get(header::CONNECTION) {
-        let named: Vec<HeaderName> = connection
-            .to_str()
-            .unwrap_or("")
-            .split(',')
-            .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
-            .collect();
-        for name in named {
-            headers.remove(name);
+    if let Some(connection) = headers.get(header::CONNECTION).cloned() {
+        for token in connection.to_str().unwrap_or("").split(',') {
+            let token = token.trim();
+            // By `&str`: parsed on the stack, no `HeaderName` made for a name that is absent.
+            if !token.is_empty() && !token.eq_ignore_ascii_case("keep-alive") {
+                headers.remove(token);
+            }
         }
     }
-    for name in &HOP_BY_HOP {
+    for name in &present {
         headers.remove(name);
     }
 }
@@ -184,13 +189,13 @@ static REMAPPED: [(HeaderName, HeaderName); 9] = [
 /// Prepares a proxied response's headers for the client.
 pub(crate) fn remap_response_headers(headers: &mut HeaderMap) {
     strip_hop_by_hop(headers);
-    if !headers
-        .keys()
-        .any(|name| REMAPPED.iter().any(|(r, _)| r == name))
-    {
-        return;
-    }
-    for (name, remapped) in &REMAPPED {
+    // Only the names present (usually `Server` alone), found by comparing names — no hashing —
+    // so that an answer without them costs no lookup per remapped name.
+    let present: smallvec::SmallVec<[&(HeaderName, HeaderName); 2]> = REMAPPED
+        .iter()
+        .filter(|(name, _)| headers.keys().any(|k| k == name))
+        .collect();
+    for (name, remapped) in present {
         if let http::header::Entry::Occupied(entry) = headers.entry(name) {
             let (_, values) = entry.remove_entry_mult();
             let values: smallvec::SmallVec<[HeaderValue; 2]> = values.collect();
@@ -208,7 +213,10 @@ mod tests {
     #[test]
     fn hop_by_hop_and_connection_named_headers_go() {
         let mut h = HeaderMap::new();
-        h.insert(header::CONNECTION, "keep-alive, x-secret".parse().unwrap());
+        h.insert(
+            header::CONNECTION,
+            "keep-alive, X-Secret, not a name, ".parse().unwrap(),
+        );
         h.insert("x-secret", "1".parse().unwrap());
         h.insert(header::TRANSFER_ENCODING, "chunked".parse().unwrap());
         h.insert("x-kept", "1".parse().unwrap());
