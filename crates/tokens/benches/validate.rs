@@ -33,6 +33,7 @@ fn token() -> IdToken {
         auth_time: now(),
         ids: TokenIds::random(),
     }
+    nonce: None,
 }
 
 fn bench(c: &mut Criterion) {

@@ -35,6 +35,7 @@ fn id_token(groups: Vec<String>) -> IdToken {
         auth_time: at(NOW - 10),
         ids: ids(),
     }
+    nonce: None,
 }
 
 const HOUR: Duration = Duration::from_secs(3_600);
