@@ -17,6 +17,7 @@
 
 mod invoke_request;
 mod json;
+mod hosted;
 mod oidc;
 mod query;
 mod rest_json;
@@ -46,7 +47,7 @@ pub async fn handle(svc: Arc<Services>, conn: ConnInfo, req: Request<Incoming>) 
         Some(Protocol::Query) => query::handle(svc, conn, req).await,
         Some(Protocol::Json) => json::handle(svc, conn, req).await,
         Some(Protocol::RestJson) => rest_json::handle(svc, conn, req).await,
-        None if oidc::matches(&svc.deployment(), &req) => oidc::handle(svc, req).await,
+        None if oidc::matches(&svc.deployment(), &req) => oidc::handle(svc, conn, req).await,
         None => pipeline::handle(svc, conn, req).await,
     }
 }
