@@ -109,7 +109,12 @@ impl Provider {
             }
             CodeRedemption::Expired | CodeRedemption::Unknown => return Err(invalid_grant()),
         };
-        if !binding_holds(&stored, &client.id, redirect_uri, req.code_verifier.as_deref())? {
+        if !binding_holds(
+            &stored,
+            &client.id,
+            redirect_uri,
+            req.code_verifier.as_deref(),
+        )? {
             return Err(invalid_grant());
         }
         let user = self

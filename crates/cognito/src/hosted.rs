@@ -138,7 +138,10 @@ const MAX_ECHOED: usize = 2048;
 impl Provider {
     /// Checks an authorization request: an error page while the client or the callback is in
     /// doubt, then redirects to the callback with an OAuth error.
-    pub(crate) fn check_authorization(&self, query: &str) -> Result<Authorization<'_>, HostedAnswer> {
+    pub(crate) fn check_authorization(
+        &self,
+        query: &str,
+    ) -> Result<Authorization<'_>, HostedAnswer> {
         let Some(p) = params(query) else {
             return Err(HostedAnswer::error_page(
                 400,
@@ -146,7 +149,10 @@ impl Provider {
             ));
         };
         let Some((pool, client)) = get(&p, "client_id").and_then(|id| self.client(id).ok()) else {
-            return Err(HostedAnswer::error_page(400, "The client_id is missing or unknown."));
+            return Err(HostedAnswer::error_page(
+                400,
+                "The client_id is missing or unknown.",
+            ));
         };
         let Some(redirect_uri) = get(&p, "redirect_uri")
             .filter(|uri| client.callback_urls.iter().any(|c| c == uri))
@@ -186,19 +192,27 @@ impl Provider {
             }
         }
         if !client.oauth_flows.contains(&OAuthFlow::Code) {
-            return Err(auth.refuse("unauthorized_client", "the client does not allow the code grant"));
+            return Err(auth.refuse(
+                "unauthorized_client",
+                "the client does not allow the code grant",
+            ));
         }
         if get(&p, "identity_provider").is_some_and(|idp| idp != "COGNITO")
             || get(&p, "idp_identifier").is_some()
         {
-            return Err(auth.refuse("invalid_request", "federated identity providers are not served"));
+            return Err(auth.refuse(
+                "invalid_request",
+                "federated identity providers are not served",
+            ));
         }
         auth.scopes = match get(&p, "scope") {
             Some(asked) => {
                 let mut scopes: Vec<String> = Vec::new();
                 for s in asked.split_whitespace() {
                     if !client.oauth_scopes.iter().any(|c| c == s) {
-                        return Err(auth.refuse("invalid_scope", "a scope is not allowed for this client"));
+                        return Err(
+                            auth.refuse("invalid_scope", "a scope is not allowed for this client")
+                        );
                     }
                     if !scopes.iter().any(|x| x == s) {
                         scopes.push(s.to_string());
@@ -244,7 +258,12 @@ impl Provider {
 
     /// `GET /login`: the sign-in form for the request, bound to the browser's cookie (set now
     /// if it has none).
-    pub async fn login_page(&self, query: &str, cookie: Option<&str>, now: SystemTime) -> HostedAnswer {
+    pub async fn login_page(
+        &self,
+        query: &str,
+        cookie: Option<&str>,
+        now: SystemTime,
+    ) -> HostedAnswer {
         let auth = match self.check_authorization(query) {
             Ok(auth) => auth,
             Err(answer) => return answer,
@@ -332,7 +351,13 @@ impl Provider {
         let password = get(&fields, "password").unwrap_or_default();
         if username.is_empty() || password.is_empty() {
             return self
-                .form(&auth, cookie, username, Some("Enter your username and password."), now)
+                .form(
+                    &auth,
+                    cookie,
+                    username,
+                    Some("Enter your username and password."),
+                    now,
+                )
                 .await;
         }
         let user = match self
@@ -343,10 +368,16 @@ impl Provider {
             Err(e) if e.kind == userpools::ErrorType::Internal => {
                 return HostedAnswer::error_page(500, "An internal error occurred.");
             }
-            Err(e) => return self.form(&auth, cookie, username, Some(&e.message), now).await,
+            Err(e) => {
+                return self
+                    .form(&auth, cookie, username, Some(&e.message), now)
+                    .await;
+            }
         };
         if !user.enabled {
-            return self.form(&auth, cookie, username, Some("User is disabled."), now).await;
+            return self
+                .form(&auth, cookie, username, Some("User is disabled."), now)
+                .await;
         }
         let refusal = match user.status {
             UserStatus::Confirmed => None,
@@ -395,7 +426,9 @@ impl Provider {
         };
         match get(&p, "logout_uri") {
             Some(uri) if client.logout_urls.iter().any(|u| u == uri) => HostedAnswer {
-                set_cookie: Some(format!("{COOKIE}=; Path=/login; Max-Age=0; HttpOnly; SameSite=Lax")),
+                set_cookie: Some(format!(
+                    "{COOKIE}=; Path=/login; Max-Age=0; HttpOnly; SameSite=Lax"
+                )),
                 ..HostedAnswer::redirect(uri.to_string())
             },
             _ => HostedAnswer::error_page(

@@ -65,8 +65,16 @@ impl Provider {
         user: &StoredUser,
         now: SystemTime,
     ) -> Result<Value, CognitoError> {
-        self.open_session(pool, client, user, &Grant::default(), TokenIds::random(), now, now)
-            .await
+        self.open_session(
+            pool,
+            client,
+            user,
+            &Grant::default(),
+            TokenIds::random(),
+            now,
+            now,
+        )
+        .await
     }
 
     /// A new session of `user` through `client` for `grant`, named `ids.origin_jti`, signed in

@@ -49,9 +49,9 @@ use store::{SignInStore, UserPoolStore};
 use userpools::PasswordHasher;
 pub use userpools::{CognitoError, ErrorType};
 
+pub use hosted::HostedAnswer;
 pub use input::MAX_INPUT_BYTES;
 pub use keys::{KeyCache, PoolKeys};
-pub use hosted::HostedAnswer;
 pub use oauth::{OAuthError, RevokeRequest, TokenRequest};
 pub use userinfo::UserInfoError;
 

@@ -51,8 +51,8 @@ pub(crate) fn token_fits(
         return false;
     };
     let now = unix(now);
-    let fresh = issued <= now.saturating_add(60)
-        && now <= issued.saturating_add(FORM_LIFETIME.as_secs());
+    let fresh =
+        issued <= now.saturating_add(60) && now <= issued.saturating_add(FORM_LIFETIME.as_secs());
     fresh
         && valid_cookie(cookie)
         && hmac::verify(key, mac_input(issued, cookie, query).as_bytes(), &tag).is_ok()
@@ -141,12 +141,21 @@ pub(crate) fn message_page(title: &str, message: &str) -> String {
     let message = format!("<p class=\"error\">{}</p>", escape(message));
     fill(
         PAGE,
-        &[("title", &escape(title)), ("message", &message), ("form", "")],
+        &[
+            ("title", &escape(title)),
+            ("message", &message),
+            ("form", ""),
+        ],
     )
 }
 
 /// The sign-in form posting to `action`, with `error` above it if the last attempt failed.
-pub(crate) fn sign_in_page(action: &str, csrf: &str, username: &str, error: Option<&str>) -> String {
+pub(crate) fn sign_in_page(
+    action: &str,
+    csrf: &str,
+    username: &str,
+    error: Option<&str>,
+) -> String {
     let message = error.map_or_else(String::new, |e| {
         format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e))
     });
@@ -187,15 +196,33 @@ mod tests {
         ));
         let other_cookie = "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
         assert!(!token_fits(&key, other_cookie, q, &token, t));
-        assert!(!token_fits(&key, COOKIE_VALUE, "response_type=code&client_id=other", &token, t));
+        assert!(!token_fits(
+            &key,
+            COOKIE_VALUE,
+            "response_type=code&client_id=other",
+            &token,
+            t
+        ));
         let other_key = hmac::Key::new(hmac::HMAC_SHA256, b"other");
         assert!(!token_fits(&other_key, COOKIE_VALUE, q, &token, t));
         // An altered date does not carry the MAC along.
         let (_, tag) = token.split_once('.').unwrap();
         let later = format!("{}.{tag}", 1_800_000_000 + 600);
-        assert!(!token_fits(&key, COOKIE_VALUE, q, &later, t + Duration::from_secs(600)));
+        assert!(!token_fits(
+            &key,
+            COOKIE_VALUE,
+            q,
+            &later,
+            t + Duration::from_secs(600)
+        ));
         assert!(!token_fits(&key, COOKIE_VALUE, q, "", t));
-        assert!(!token_fits(&key, "short", q, &form_token(&key, "short", q, t), t));
+        assert!(!token_fits(
+            &key,
+            "short",
+            q,
+            &form_token(&key, "short", q, t),
+            t
+        ));
     }
 
     #[test]

@@ -74,7 +74,11 @@ impl Provider {
     /// `/oauth2/revoke`: ends the session of a refresh token, as RevokeToken. An unknown token
     /// is revoked already (RFC 7009 §2.2: 200); a token that is not a refresh token (a JWT),
     /// or another client's, is `unsupported_token_type`.
-    pub async fn oauth_revoke(&self, req: &RevokeRequest, now: SystemTime) -> Result<(), OAuthError> {
+    pub async fn oauth_revoke(
+        &self,
+        req: &RevokeRequest,
+        now: SystemTime,
+    ) -> Result<(), OAuthError> {
         let token = req
             .token
             .as_deref()

@@ -95,7 +95,11 @@ fn claims_for(user: &StoredUser, scopes: &[&str]) -> Map<String, Value> {
 
 impl Provider {
     /// The userInfo answer for bearer token `token`.
-    pub async fn user_info(&self, token: Option<&str>, now: SystemTime) -> Result<Value, UserInfoError> {
+    pub async fn user_info(
+        &self,
+        token: Option<&str>,
+        now: SystemTime,
+    ) -> Result<Value, UserInfoError> {
         let token = token
             .filter(|t| !t.is_empty())
             .ok_or(UserInfoError::InvalidToken("Access token is missing"))?;
@@ -134,7 +138,9 @@ impl Provider {
                 .await
                 .map_err(|_| UserInfoError::Internal)?
                 .filter(|u| u.enabled)
-                .ok_or(UserInfoError::InvalidToken("User does not exist or is disabled"))?;
+                .ok_or(UserInfoError::InvalidToken(
+                    "User does not exist or is disabled",
+                ))?;
             let scopes: Vec<&str> = verified
                 .claim("scope")
                 .and_then(Value::as_str)
@@ -195,7 +201,10 @@ mod tests {
             ["custom:tier", "given_name", "sub", "username"]
         );
         assert_eq!(
-            keys(claims_for(&u, &["openid", "phone", "aws.cognito.signin.user.admin"])),
+            keys(claims_for(
+                &u,
+                &["openid", "phone", "aws.cognito.signin.user.admin"]
+            )),
             ["phone_number", "phone_number_verified", "sub", "username"]
         );
     }

@@ -227,7 +227,9 @@ impl Loader {
         }
         for (i, api) in apis.iter().enumerate() {
             for stage in &api.stages {
-                if ["oauth2", "login", "logout"].contains(&stage.name.as_str()) || pools.iter().any(|p| p.id == stage.name) {
+                if ["oauth2", "login", "logout"].contains(&stage.name.as_str())
+                    || pools.iter().any(|p| p.id == stage.name)
+                {
                     self.error(
                         &format!("/apis/{i}/stages/{}", restapi::import::escape(&stage.name)),
                         format!("stage name {:?} is taken by the user pools' endpoints on the edge listener", stage.name),

@@ -265,7 +265,12 @@ impl Fixture {
         }
         self.server
             .client
-            .send(Method::POST, &self.server.url(path), &headers, body.finish())
+            .send(
+                Method::POST,
+                &self.server.url(path),
+                &headers,
+                body.finish(),
+            )
             .await
     }
 
@@ -349,7 +354,10 @@ async fn the_code_flow_with_pkce_signs_in_and_its_id_token_verifies() {
     let r = f.sign_in(&form, "alice", PASSWORD).await;
     assert_eq!(r.status, 302, "{}", r.text());
     let callback = location(&r).unwrap();
-    assert!(callback.starts_with(&format!("{CALLBACK}?code=")), "{callback}");
+    assert!(
+        callback.starts_with(&format!("{CALLBACK}?code=")),
+        "{callback}"
+    );
     assert_eq!(query_param(&callback, "state").unwrap(), "st<>&\"ate");
     let code = query_param(&callback, "code").unwrap();
 
@@ -427,7 +435,10 @@ async fn the_code_flow_with_pkce_signs_in_and_its_id_token_verifies() {
     assert_eq!(oauth_error(&r), (400, "invalid_grant".into()));
     let r = f.user_info(&access).await;
     assert_eq!(r.status, 401);
-    assert_eq!(r.json()["error_description"], "Access token has been revoked");
+    assert_eq!(
+        r.json()["error_description"],
+        "Access token has been revoked"
+    );
     let r = f
         .token(
             None,
@@ -474,11 +485,20 @@ async fn every_refusal_issues_no_code() {
             "invalid_request",
         ),
         (
-            vec![("state", "s1"), ("code_challenge", "short"), ("code_challenge_method", "S256")],
+            vec![
+                ("state", "s1"),
+                ("code_challenge", "short"),
+                ("code_challenge_method", "S256"),
+            ],
             "invalid_request",
         ),
         (
-            vec![("state", "s1"), ("scope", "openid phone"), pkce()[0], pkce()[1]],
+            vec![
+                ("state", "s1"),
+                ("scope", "openid phone"),
+                pkce()[0],
+                pkce()[1],
+            ],
             "invalid_scope",
         ),
     ] {
@@ -501,12 +521,22 @@ async fn every_refusal_issues_no_code() {
     // another browser's cookie.
     let form = f.form(&good).await;
     let other = f
-        .form(&authorize_query(SPA, CALLBACK, &[("state", "s2"), pkce()[0], pkce()[1]]))
+        .form(&authorize_query(
+            SPA,
+            CALLBACK,
+            &[("state", "s2"), pkce()[0], pkce()[1]],
+        ))
         .await;
     let mut altered = form.csrf.clone();
     let last = altered.pop().unwrap();
     altered.push(if last == 'A' { 'B' } else { 'A' });
-    let login = |csrf: &str| [("_csrf", csrf.to_string()), ("username", "bob".into()), ("password", PASSWORD.into())];
+    let login = |csrf: &str| {
+        [
+            ("_csrf", csrf.to_string()),
+            ("username", "bob".into()),
+            ("password", PASSWORD.into()),
+        ]
+    };
     for (cookie, csrf) in [
         (Some(form.cookie.as_str()), None),
         (Some(form.cookie.as_str()), Some(altered.as_str())),
@@ -527,7 +557,11 @@ async fn every_refusal_issues_no_code() {
     let r = f.sign_in(&form, "bob", "Wrong-Horse-42").await;
     assert_eq!(r.status, 200);
     assert_eq!(location(&r), None);
-    assert!(r.text().contains("Incorrect username or password."), "{}", r.text());
+    assert!(
+        r.text().contains("Incorrect username or password."),
+        "{}",
+        r.text()
+    );
     // An unknown user alike.
     let r = f.sign_in(&form, "nobody", PASSWORD).await;
     assert_eq!((r.status.as_u16(), location(&r)), (200, None));
@@ -535,8 +569,14 @@ async fn every_refusal_issues_no_code() {
     // At the token endpoint: a wrong verifier spends the code.
     let code = f.code(&good, "bob").await;
     let wrong = "a".repeat(43);
-    assert_eq!(oauth_error(&f.exchange(&code, &wrong).await), (400, "invalid_grant".into()));
-    assert_eq!(oauth_error(&f.exchange(&code, VERIFIER).await), (400, "invalid_grant".into()));
+    assert_eq!(
+        oauth_error(&f.exchange(&code, &wrong).await),
+        (400, "invalid_grant".into())
+    );
+    assert_eq!(
+        oauth_error(&f.exchange(&code, VERIFIER).await),
+        (400, "invalid_grant".into())
+    );
     // No verifier, or another redirect_uri.
     let code = f.code(&good, "bob").await;
     let r = f
@@ -568,7 +608,10 @@ async fn every_refusal_issues_no_code() {
     // An expired code (5 minutes).
     let code = f.code(&good, "bob").await;
     f.clock.advance(Duration::from_secs(301));
-    assert_eq!(oauth_error(&f.exchange(&code, VERIFIER).await), (400, "invalid_grant".into()));
+    assert_eq!(
+        oauth_error(&f.exchange(&code, VERIFIER).await),
+        (400, "invalid_grant".into())
+    );
     // A made-up code.
     assert_eq!(
         oauth_error(&f.exchange("not-a-code", VERIFIER).await),
@@ -576,7 +619,11 @@ async fn every_refusal_issues_no_code() {
     );
 
     // A client with a secret proves it; its code is its own.
-    let server_query = authorize_query("server", "https://app.example/cb", &[("scope", "rides/read")]);
+    let server_query = authorize_query(
+        "server",
+        "https://app.example/cb",
+        &[("scope", "rides/read")],
+    );
     let code = f.code(&server_query, "bob").await;
     let fields = [
         ("grant_type", "authorization_code"),
@@ -606,7 +653,11 @@ async fn every_refusal_issues_no_code() {
     // A pool with MFA: the hosted page does not serve the challenge.
     f.sign_up("mfa-web", "carol").await;
     let form = f
-        .form(&authorize_query("mfa-web", "https://mfa.example/cb", &pkce()))
+        .form(&authorize_query(
+            "mfa-web",
+            "https://mfa.example/cb",
+            &pkce(),
+        ))
         .await;
     let r = f.sign_in(&form, "carol", PASSWORD).await;
     assert_eq!((r.status.as_u16(), location(&r)), (403, None));
@@ -641,7 +692,11 @@ async fn user_info_revoke_and_logout() {
     assert_eq!(r.status, 401);
 
     // The profile scope: profile attributes, not the email.
-    let query = authorize_query(SPA, CALLBACK, &[("scope", "openid profile"), pkce()[0], pkce()[1]]);
+    let query = authorize_query(
+        SPA,
+        CALLBACK,
+        &[("scope", "openid profile"), pkce()[0], pkce()[1]],
+    );
     let code = f.code(&query, "dora").await;
     let answer = f.exchange(&code, VERIFIER).await.json();
     let access = answer["access_token"].as_str().unwrap().to_string();
@@ -660,7 +715,11 @@ async fn user_info_revoke_and_logout() {
     };
     let r = revoke(vec![("client_id", SPA.into())], None).await;
     assert_eq!(oauth_error(&r), (400, "invalid_request".into()));
-    let r = revoke(vec![("token", access.clone()), ("client_id", SPA.into())], None).await;
+    let r = revoke(
+        vec![("token", access.clone()), ("client_id", SPA.into())],
+        None,
+    )
+    .await;
     assert_eq!(oauth_error(&r), (400, "unsupported_token_type".into()));
     let r = revoke(vec![("token", refresh.clone())], Some(SERVER_BASIC)).await;
     assert_eq!(oauth_error(&r), (400, "unsupported_token_type".into()));
@@ -670,13 +729,24 @@ async fn user_info_revoke_and_logout() {
     )
     .await;
     assert_eq!(oauth_error(&r), (401, "invalid_client".into()));
-    let r = revoke(vec![("token", "unknown-token".into()), ("client_id", SPA.into())], None).await;
+    let r = revoke(
+        vec![("token", "unknown-token".into()), ("client_id", SPA.into())],
+        None,
+    )
+    .await;
     assert_eq!((r.status.as_u16(), r.text()), (200, String::new()));
-    let r = revoke(vec![("token", refresh.clone()), ("client_id", SPA.into())], None).await;
+    let r = revoke(
+        vec![("token", refresh.clone()), ("client_id", SPA.into())],
+        None,
+    )
+    .await;
     assert_eq!((r.status.as_u16(), r.text()), (200, String::new()));
     let r = f.user_info(&access).await;
     assert_eq!(r.status, 401);
-    assert_eq!(r.json()["error_description"], "Access token has been revoked");
+    assert_eq!(
+        r.json()["error_description"],
+        "Access token has been revoked"
+    );
     let r = f
         .token(
             None,
@@ -691,7 +761,11 @@ async fn user_info_revoke_and_logout() {
 
     // The API sign-in's refresh token revoked at the endpoint: REFRESH_TOKEN_AUTH fails.
     let api_refresh = api.refresh_token.unwrap();
-    let r = revoke(vec![("token", api_refresh.clone()), ("client_id", SPA.into())], None).await;
+    let r = revoke(
+        vec![("token", api_refresh.clone()), ("client_id", SPA.into())],
+        None,
+    )
+    .await;
     assert_eq!(r.status, 200);
     let refreshed = f
         .idp
@@ -705,11 +779,17 @@ async fn user_info_revoke_and_logout() {
 
     // /logout: to a registered logout URL only.
     let r = f
-        .get("/logout?client_id=spa&logout_uri=http%3A%2F%2Flocalhost%3A3000%2F", None)
+        .get(
+            "/logout?client_id=spa&logout_uri=http%3A%2F%2Flocalhost%3A3000%2F",
+            None,
+        )
         .await;
     assert_eq!(location(&r).as_deref(), Some("http://localhost:3000/"));
     let r = f
-        .get("/logout?client_id=spa&logout_uri=https%3A%2F%2Fevil.example%2F", None)
+        .get(
+            "/logout?client_id=spa&logout_uri=https%3A%2F%2Fevil.example%2F",
+            None,
+        )
         .await;
     assert_eq!((r.status.as_u16(), location(&r)), (400, None));
     f.server.stop().await;

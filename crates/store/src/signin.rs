@@ -107,10 +107,12 @@ impl fmt::Debug for OAuthCode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CodeRedemption {
     /// First use: the code, now spent; its tokens belong to the session named at redemption.
-    Redeemed(OAuthCode),
+    Redeemed(Box<OAuthCode>),
     /// Used before: the session its first redemption opened (RFC 6749 §4.1.2: the caller
     /// should revoke it).
-    Reused { origin_jti: Option<String> },
+    Reused {
+        origin_jti: Option<String>,
+    },
     Expired,
     /// No such code.
     Unknown,

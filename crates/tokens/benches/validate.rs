@@ -32,8 +32,8 @@ fn token() -> IdToken {
         custom: vec![("tier".into(), "gold".into())],
         auth_time: now(),
         ids: TokenIds::random(),
+        nonce: None,
     }
-    nonce: None,
 }
 
 fn bench(c: &mut Criterion) {

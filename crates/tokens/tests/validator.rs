@@ -34,8 +34,8 @@ fn id_token(groups: Vec<String>) -> IdToken {
         custom: vec![("tier".into(), "gold".into())],
         auth_time: at(NOW - 10),
         ids: ids(),
+        nonce: None,
     }
-    nonce: None,
 }
 
 const HOUR: Duration = Duration::from_secs(3_600);

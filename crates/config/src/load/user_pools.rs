@@ -510,7 +510,10 @@ impl Loader {
                 "the code grant needs at least one callback URL to send users back to",
             );
         }
-        for (key, list) in [("callback_urls", &e.callback_urls), ("logout_urls", &e.logout_urls)] {
+        for (key, list) in [
+            ("callback_urls", &e.callback_urls),
+            ("logout_urls", &e.logout_urls),
+        ] {
             if !code_flow && !list.is_empty() {
                 self.error(
                     &format!("{at}/{key}"),
@@ -578,7 +581,9 @@ impl Loader {
                 _ => {
                     self.error(
                         &pointer,
-                        format!("{name:?} is not an OAuth flow (client_credentials, code, implicit)"),
+                        format!(
+                            "{name:?} is not an OAuth flow (client_credentials, code, implicit)"
+                        ),
                     );
                     continue;
                 }

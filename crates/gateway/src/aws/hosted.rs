@@ -31,11 +31,11 @@ fn frame(answer: cognito::HostedAnswer) -> Response<Body> {
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
     headers.insert("content-security-policy", HeaderValue::from_static(CSP));
     headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
-    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-    if let Some(v) = answer
-        .location
-        .and_then(|l| HeaderValue::from_str(&l).ok())
-    {
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    if let Some(v) = answer.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
         headers.insert(LOCATION, v);
     }
     if let Some(v) = answer

@@ -15,9 +15,9 @@
 //! counts as one only when signed for its service. Each protocol has one error encoder, so an
 //! unknown action, target or path answers in the shape the client's SDK parses.
 
+mod hosted;
 mod invoke_request;
 mod json;
-mod hosted;
 mod oidc;
 mod query;
 mod rest_json;

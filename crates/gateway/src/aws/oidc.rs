@@ -117,7 +117,7 @@ pub(crate) async fn handle(
 pub(super) async fn read_form(
     svc: &Services,
     req: Request<Incoming>,
-) -> Result<(Option<String>, bytes::Bytes), Response<Body>> {
+) -> Result<(Option<String>, bytes::Bytes), Refused> {
     let basic = req
         .headers()
         .get(AUTHORIZATION)
@@ -129,7 +129,26 @@ pub(super) async fn read_form(
         .await
     {
         Ok(body) => Ok((basic, body)),
-        Err(_) => Err(invalid_request()),
+        Err(_) => Err(Refused::InvalidRequest),
+    }
+}
+
+/// A request refused before the service sees it.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Refused {
+    InvalidRequest,
+    InvalidClient,
+}
+
+impl Refused {
+    fn answer(self) -> Response<Body> {
+        match self {
+            Refused::InvalidRequest => invalid_request(),
+            Refused::InvalidClient => json(
+                StatusCode::UNAUTHORIZED,
+                r#"{"error":"invalid_client"}"#.into(),
+            ),
+        }
     }
 }
 
@@ -146,7 +165,7 @@ fn client_credentials(
     basic: Option<String>,
     client_id: &mut Option<String>,
     client_secret: &mut Option<String>,
-) -> Result<(), Response<Body>> {
+) -> Result<(), Refused> {
     let Some(basic) = basic else {
         return Ok(());
     };
@@ -155,13 +174,10 @@ fn client_credentials(
         .ok()
         .and_then(|b| String::from_utf8(b).ok());
     let Some((id, secret)) = decoded.as_deref().and_then(|d| d.split_once(':')) else {
-        return Err(json(
-            StatusCode::UNAUTHORIZED,
-            r#"{"error":"invalid_client"}"#.into(),
-        ));
+        return Err(Refused::InvalidClient);
     };
     if client_secret.is_some() || client_id.as_deref().is_some_and(|c| c != id) {
-        return Err(invalid_request());
+        return Err(Refused::InvalidRequest);
     }
     // As Cognito reads it: `base64(client_id:client_secret)`, not URL-encoded.
     *client_id = Some(id.to_string());
@@ -184,7 +200,7 @@ async fn token(
 ) -> Response<Body> {
     let (basic, body) = match read_form(svc, req).await {
         Ok(form) => form,
-        Err(answer) => return answer,
+        Err(refused) => return refused.answer(),
     };
     let mut request = cognito::TokenRequest::default();
     for (k, v) in form_urlencoded::parse(&body) {
@@ -204,12 +220,10 @@ async fn token(
             return invalid_request();
         }
     }
-    if let Err(answer) = client_credentials(
-        basic,
-        &mut request.client_id,
-        &mut request.client_secret,
-    ) {
-        return answer;
+    if let Err(answer) =
+        client_credentials(basic, &mut request.client_id, &mut request.client_secret)
+    {
+        return answer.answer();
     }
     match gw.idp.oauth_token(&request, now).await {
         Ok(answer) => json(StatusCode::OK, answer.to_string()),
@@ -226,7 +240,7 @@ async fn revoke(
 ) -> Response<Body> {
     let (basic, body) = match read_form(svc, req).await {
         Ok(form) => form,
-        Err(answer) => return answer,
+        Err(refused) => return refused.answer(),
     };
     let mut request = cognito::RevokeRequest::default();
     for (k, v) in form_urlencoded::parse(&body) {
@@ -240,12 +254,10 @@ async fn revoke(
             return invalid_request();
         }
     }
-    if let Err(answer) = client_credentials(
-        basic,
-        &mut request.client_id,
-        &mut request.client_secret,
-    ) {
-        return answer;
+    if let Err(answer) =
+        client_credentials(basic, &mut request.client_id, &mut request.client_secret)
+    {
+        return answer.answer();
     }
     match gw.idp.oauth_revoke(&request, now).await {
         Ok(()) => json(StatusCode::OK, String::new()),
@@ -282,7 +294,9 @@ async fn user_info<B>(
                 .www_authenticate()
                 .and_then(|v| http::HeaderValue::from_str(&v).ok())
             {
-                response.headers_mut().insert(http::header::WWW_AUTHENTICATE, v);
+                response
+                    .headers_mut()
+                    .insert(http::header::WWW_AUTHENTICATE, v);
             }
             response
         }

@@ -95,7 +95,7 @@ pub(super) async fn redeem(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(CodeRedemption::Redeemed(OAuthCode {
+    Ok(CodeRedemption::Redeemed(Box::new(OAuthCode {
         pool: pool.to_string(),
         code_sha256: *code_sha256,
         client_id,
@@ -106,7 +106,7 @@ pub(super) async fn redeem(
         nonce,
         auth_time: from_unix(auth_time),
         expires_at: from_unix(expires_at),
-    }))
+    })))
 }
 
 #[cfg(test)]
@@ -144,7 +144,7 @@ mod tests {
             s.redeem_oauth_code(pool, &[1; 32], "jti-1", at(10))
                 .await
                 .unwrap(),
-            CodeRedemption::Redeemed(code(1))
+            CodeRedemption::Redeemed(Box::new(code(1)))
         );
         assert_eq!(
             s.redeem_oauth_code(pool, &[1; 32], "jti-2", at(11))

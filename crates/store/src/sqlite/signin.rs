@@ -14,8 +14,8 @@ use subtle::ConstantTimeEq;
 use super::{SqliteStore, from_unix, unix};
 use crate::StoreError;
 use crate::signin::{
-    CODE_ATTEMPTS, CodeCheck, CodePurpose, CodeRedemption, OAuthCode, OutboxMessage,
-    SignInSession, SignInStore, StoredSigningKey,
+    CODE_ATTEMPTS, CodeCheck, CodePurpose, CodeRedemption, OAuthCode, OutboxMessage, SignInSession,
+    SignInStore, StoredSigningKey,
 };
 
 fn purpose_from(text: &str) -> Result<CodePurpose, StoreError> {
