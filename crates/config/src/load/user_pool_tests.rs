@@ -257,3 +257,31 @@ user_pools:
         assert!(has(&all, expected), "missing {expected:?} in\n{all}");
     }
 }
+
+#[test]
+fn stages_named_like_the_pools_endpoints_are_refused() {
+    let (_dir, path) = setup(
+        r#"
+apis:
+  - id: petstore
+    openapi: petstore.openapi.yaml
+    stages:
+      login: {variables: {backend: "http://127.0.0.1:9"}}
+      logout: {variables: {backend: "http://127.0.0.1:9"}}
+      oauth2: {variables: {backend: "http://127.0.0.1:9"}}
+      us-east-1_Pool: {variables: {backend: "http://127.0.0.1:9"}}
+      prod: {variables: {backend: "http://127.0.0.1:9"}}
+user_pools:
+  - id: us-east-1_Pool
+"#,
+    );
+    let report = load(&path).unwrap_err();
+    let all = messages(&report).join("\n");
+    for stage in ["login", "logout", "oauth2", "us-east-1_Pool"] {
+        let expected = format!(
+            "/apis/0/stages/{stage}: stage name \"{stage}\" is taken by the user pools' endpoints"
+        );
+        assert!(has(&all, &expected), "missing {expected:?} in\n{all}");
+    }
+    assert!(!all.contains("\"prod\""), "{all}");
+}
