@@ -22,6 +22,7 @@ mod stage;
 mod storage;
 mod top_level;
 mod usage;
+mod user_pool_oauth;
 mod user_pool_sign_in;
 mod user_pools;
 
