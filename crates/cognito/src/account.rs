@@ -349,22 +349,45 @@ impl Provider {
         let (pool, client) = self.client(input.req("ClientId")?)?;
         let token = input.req("Token")?;
         self.check_client_secret(client, input.opt("ClientSecret")?)?;
+        self.revoke_refresh(pool, client, token, now).await?;
+        Ok(json!({}))
+    }
+
+    /// Ends the session of refresh token `token` of `client` (RevokeToken, `/oauth2/revoke`):
+    /// an unknown token is not an error; another client's is `UnsupportedTokenTypeException`.
+    pub(crate) async fn revoke_refresh(
+        &self,
+        pool: &UserPoolConfig,
+        client: &config::AppClientConfig,
+        token: &str,
+        now: SystemTime,
+    ) -> Result<(), CognitoError> {
         let pool_id = &pool.id;
         match self.session_of_refresh(pool, token).await? {
             Some(s) if s.client_id == client.id => {
-                self.shared
-                    .signin
-                    .revoke_session(pool_id, &s.origin_jti, now)
-                    .await
-                    .map_err(internal)?;
-                self.shared.deny.insert(pool_id, &s.origin_jti);
-                Ok(json!({}))
+                self.revoke_session_now(pool_id, &s.origin_jti, now).await
             }
             Some(_) => Err(CognitoError::new(
                 ErrorType::UnsupportedTokenType,
                 "The token was not issued to this client.",
             )),
-            None => Ok(json!({})),
+            None => Ok(()),
         }
+    }
+
+    /// Revokes session `origin_jti` in storage and in this node's deny list at once.
+    pub(crate) async fn revoke_session_now(
+        &self,
+        pool_id: &str,
+        origin_jti: &str,
+        now: SystemTime,
+    ) -> Result<(), CognitoError> {
+        self.shared
+            .signin
+            .revoke_session(pool_id, origin_jti, now)
+            .await
+            .map_err(internal)?;
+        self.shared.deny.insert(pool_id, origin_jti);
+        Ok(())
     }
 }

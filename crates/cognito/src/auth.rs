@@ -158,15 +158,31 @@ impl Provider {
         let name = params.req("USERNAME")?;
         let password = params.req("PASSWORD")?;
         check_secret_hash(client, name, params.get("SECRET_HASH"))?;
+        let user = self
+            .verify_password(pool, client, name, password, source, now)
+            .await?;
+        self.password_verified(pool, client, &user, now).await
+    }
+
+    /// The user `name` (or an alias) names, if `password` is theirs — the one password check
+    /// of every password sign-in (the API's and the hosted page's): the lockout per user and
+    /// per source first, the same Argon2id work for an unknown user, and a failure counted.
+    pub(crate) async fn verify_password(
+        &self,
+        pool: &UserPoolConfig,
+        client: &AppClientConfig,
+        name: &str,
+        password: &str,
+        source: Option<IpAddr>,
+        now: SystemTime,
+    ) -> Result<StoredUser, CognitoError> {
         let user = self.find_user(pool, name).await?;
         let who = user.as_ref().map_or(name, |u| u.username.as_str());
         self.check_lockout(pool, who, source, now).await?;
         let record = user.as_ref().and_then(|u| u.password.as_ref());
         let matches = password_matches(&self.shared, record, password).await?;
         match user {
-            Some(user) if matches && record.is_some() => {
-                self.password_verified(pool, client, &user, now).await
-            }
+            Some(user) if matches && record.is_some() => Ok(user),
             _ => {
                 self.sign_in_failed(pool, who, source, now).await?;
                 Err(if user.is_some() {

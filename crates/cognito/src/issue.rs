@@ -33,6 +33,29 @@ pub(crate) fn new_refresh_token() -> Result<String, CognitoError> {
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
+/// What an authorization-code sign-in grants: its scopes (empty: an API sign-in, whose
+/// access tokens carry the user-admin scope alone) and the request's `nonce`.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Grant {
+    pub scopes: Vec<String>,
+    pub nonce: Option<String>,
+}
+
+/// The scopes a session's access tokens carry.
+fn access_scopes(granted: &[String]) -> Vec<String> {
+    if granted.is_empty() {
+        vec![USER_ADMIN_SCOPE.to_string()]
+    } else {
+        granted.to_vec()
+    }
+}
+
+/// Whether a session's tokens include an ID token: every API sign-in's does; an OAuth grant's
+/// only with the `openid` scope, as Cognito's token endpoint.
+fn has_id_token(granted: &[String]) -> bool {
+    granted.is_empty() || granted.iter().any(|s| s == "openid")
+}
+
 impl Provider {
     /// A fresh sign-in of `user` through `client`: a new session, and its three tokens.
     pub(crate) async fn sign_in(
@@ -42,7 +65,31 @@ impl Provider {
         user: &StoredUser,
         now: SystemTime,
     ) -> Result<Value, CognitoError> {
-        let ids = TokenIds::random();
+        self.open_session(
+            pool,
+            client,
+            user,
+            &Grant::default(),
+            TokenIds::random(),
+            now,
+            now,
+        )
+        .await
+    }
+
+    /// A new session of `user` through `client` for `grant`, named `ids.origin_jti`, signed in
+    /// at `auth_time`: its refresh token and its tokens.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn open_session(
+        &self,
+        pool: &UserPoolConfig,
+        client: &AppClientConfig,
+        user: &StoredUser,
+        grant: &Grant,
+        ids: TokenIds,
+        auth_time: SystemTime,
+        now: SystemTime,
+    ) -> Result<Value, CognitoError> {
         let refresh = new_refresh_token()?;
         let session = SignInSession {
             pool: pool.id.clone(),
@@ -50,16 +97,19 @@ impl Provider {
             client_id: client.id.clone(),
             username: user.username.clone(),
             refresh_sha256: refresh_digest(&refresh),
-            auth_time: now,
+            auth_time,
             expires_at: now + client.refresh_token_validity,
             revoked_at: None,
+            scopes: grant.scopes.clone(),
         };
         self.shared
             .signin
             .create_session(&session)
             .await
             .map_err(internal)?;
-        let mut result = self.tokens(pool, client, user, ids, now, now).await?;
+        let mut result = self
+            .tokens(pool, client, user, ids, grant, auth_time, now)
+            .await?;
         if let Some(obj) = result.as_object_mut() {
             obj.insert("RefreshToken".into(), Value::String(refresh));
         }
@@ -67,13 +117,16 @@ impl Provider {
     }
 
     /// ID and access tokens for `user` in the session `ids.origin_jti` names, as
-    /// `AuthenticationResult` (without a refresh token).
+    /// `AuthenticationResult` (without a refresh token); no `IdToken` for a grant without
+    /// `openid`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn tokens(
         &self,
         pool: &UserPoolConfig,
         client: &AppClientConfig,
         user: &StoredUser,
         ids: TokenIds,
+        grant: &Grant,
         auth_time: SystemTime,
         now: SystemTime,
     ) -> Result<Value, CognitoError> {
@@ -107,12 +160,13 @@ impl Provider {
                 .collect(),
             auth_time,
             ids: ids.clone(),
+            nonce: grant.nonce.clone(),
         };
         let access = AccessToken {
             sub: user.sub.clone(),
             username: user.username.clone(),
             client_id: client.id.clone(),
-            scopes: vec![USER_ADMIN_SCOPE.to_string()],
+            scopes: access_scopes(&grant.scopes),
             groups,
             auth_time,
             ids,
@@ -129,11 +183,16 @@ impl Provider {
             client.access_token_validity,
         )
         .map_err(internal)?;
-        Ok(json!({
+        let mut result = json!({
             "AccessToken": access_token,
             "ExpiresIn": client.access_token_validity.as_secs(),
-            "IdToken": id_token,
             "TokenType": "Bearer",
-        }))
+        });
+        if has_id_token(&grant.scopes)
+            && let Some(obj) = result.as_object_mut()
+        {
+            obj.insert("IdToken".into(), Value::String(id_token));
+        }
+        Ok(result)
     }
 }

@@ -45,6 +45,8 @@ pub struct PoolKeys {
     pub decoy: hmac::Key,
     /// MACs challenge sessions (`session.rs`).
     pub session: hmac::Key,
+    /// MACs the hosted sign-in page's form tokens (`login_form.rs`).
+    pub login: hmac::Key,
 }
 
 impl std::fmt::Debug for PoolKeys {
@@ -71,6 +73,7 @@ impl PoolKeys {
             srp: srp::ServerKey::new(&derive("srp secret block")),
             decoy: hmac::Key::new(hmac::HMAC_SHA256, &derive("srp decoy")),
             session: hmac::Key::new(hmac::HMAC_SHA256, &derive("challenge session")),
+            login: hmac::Key::new(hmac::HMAC_SHA256, &derive("hosted login form")),
             set,
         })
     }

@@ -22,16 +22,21 @@ mod account;
 pub mod admin;
 mod auth;
 pub mod authorizer;
+mod code_grant;
+mod hosted;
 mod input;
 mod issue;
 pub mod keys;
 mod lockout;
+mod login_form;
 mod mfa;
 mod oauth;
+mod pkce;
 mod refresh;
 pub mod revocation;
 mod session;
 mod signup;
+mod userinfo;
 mod users;
 
 use std::collections::HashMap;
@@ -44,9 +49,11 @@ use store::{SignInStore, UserPoolStore};
 use userpools::PasswordHasher;
 pub use userpools::{CognitoError, ErrorType};
 
+pub use hosted::HostedAnswer;
 pub use input::MAX_INPUT_BYTES;
 pub use keys::{KeyCache, PoolKeys};
-pub use oauth::{OAuthError, TokenRequest};
+pub use oauth::{OAuthError, RevokeRequest, TokenRequest};
+pub use userinfo::UserInfoError;
 
 /// The `X-Amz-Target` prefix of this service's operations.
 pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";

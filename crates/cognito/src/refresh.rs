@@ -152,12 +152,17 @@ impl Provider {
                 }
             }
         };
+        // The session's grant: its scopes; the nonce belonged to the first ID token only.
+        let grant = crate::issue::Grant {
+            scopes: session.scopes.clone(),
+            nonce: None,
+        };
         let ids = TokenIds {
             origin_jti: session.origin_jti.clone(),
             ..TokenIds::random()
         };
         let mut result = self
-            .tokens(pool, client, &user, ids, session.auth_time, now)
+            .tokens(pool, client, &user, ids, &grant, session.auth_time, now)
             .await?;
         if let (Some(next), Some(obj)) = (rotated, result.as_object_mut()) {
             obj.insert("RefreshToken".into(), Value::String(next));

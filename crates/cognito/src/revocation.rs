@@ -113,6 +113,7 @@ mod tests {
             auth_time: now,
             expires_at: now + Duration::from_secs(3600),
             revoked_at: None,
+            scopes: Vec::new(),
         }
     }
 

@@ -22,6 +22,7 @@ mod stage;
 mod storage;
 mod top_level;
 mod usage;
+mod user_pool_oauth;
 mod user_pool_sign_in;
 mod user_pools;
 
@@ -218,15 +219,18 @@ impl Loader {
         })
     }
 
-    /// The user pools' endpoints (`/{poolId}/.well-known/…`, `/oauth2/…`) share the edge
-    /// endpoint with `/{stage}/…` invocations: a stage named like one would be ambiguous.
+    /// The user pools' endpoints (`/{poolId}/.well-known/…`, `/oauth2/…`, and the hosted
+    /// sign-in page's `/login` and `/logout`) share the edge endpoint with `/{stage}/…`
+    /// invocations: a stage named like one would be ambiguous.
     fn check_edge_paths(&mut self, apis: &[crate::ApiDeployment], pools: &[crate::UserPoolConfig]) {
         if pools.is_empty() {
             return;
         }
         for (i, api) in apis.iter().enumerate() {
             for stage in &api.stages {
-                if stage.name == "oauth2" || pools.iter().any(|p| p.id == stage.name) {
+                if ["oauth2", "login", "logout"].contains(&stage.name.as_str())
+                    || pools.iter().any(|p| p.id == stage.name)
+                {
                     self.error(
                         &format!("/apis/{i}/stages/{}", restapi::import::escape(&stage.name)),
                         format!("stage name {:?} is taken by the user pools' endpoints on the edge listener", stage.name),

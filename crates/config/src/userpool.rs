@@ -171,7 +171,20 @@ impl AuthFlow {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OAuthFlow {
     ClientCredentials,
+    /// The authorization-code grant: `/oauth2/authorize`, the hosted sign-in page, then
+    /// `grant_type=authorization_code`.
+    Code,
 }
+
+/// The OpenID Connect scopes and Cognito's user-admin scope, which an app client may be granted
+/// through the authorization-code grant beside its resource-server scopes.
+pub const OIDC_SCOPES: [&str; 5] = [
+    "openid",
+    "email",
+    "profile",
+    "phone",
+    "aws.cognito.signin.user.admin",
+];
 
 /// One app client.
 #[derive(Debug, Clone)]
@@ -182,8 +195,14 @@ pub struct AppClientConfig {
     pub secret: Option<iam::Secret>,
     pub auth_flows: Vec<AuthFlow>,
     pub oauth_flows: Vec<OAuthFlow>,
-    /// Scopes it may be granted: resource-server scopes (`rides/read`).
+    /// Scopes it may be granted: resource-server scopes (`rides/read`) and, with the code grant,
+    /// [`OIDC_SCOPES`].
     pub oauth_scopes: Vec<String>,
+    /// Where the authorization endpoint may send a user back (`redirect_uri`), compared
+    /// exactly, as Cognito's `CallbackURLs`.
+    pub callback_urls: Vec<String>,
+    /// Where `/logout` may send a user (`logout_uri`), compared exactly (`LogoutURLs`).
+    pub logout_urls: Vec<String>,
     pub id_token_validity: Duration,
     pub access_token_validity: Duration,
     pub refresh_token_validity: Duration,

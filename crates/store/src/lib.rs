@@ -41,8 +41,8 @@ use std::sync::Arc;
 pub use health::Health;
 pub use session::{SessionCredentials, SessionStore, StoredSession, session_token_sha256};
 pub use signin::{
-    CODE_ATTEMPTS, CodeCheck, CodePurpose, OutboxMessage, SignInSession, SignInStore,
-    StoredSigningKey,
+    CODE_ATTEMPTS, CodeCheck, CodePurpose, CodeRedemption, OAuthCode, OutboxMessage, SignInSession,
+    SignInStore, StoredSigningKey,
 };
 pub use sqlite::SqliteStore;
 pub use usage::{StoredApiKey, StoredUsagePlan, UsageCount, UsageError, UsageStore};

@@ -51,6 +51,9 @@ pub struct SignInSession {
     pub expires_at: SystemTime,
     /// When it was revoked (sign-out, RevokeToken), if it was.
     pub revoked_at: Option<SystemTime>,
+    /// The scopes its access tokens carry (an authorization-code sign-in's grant); empty for a
+    /// sign-in through the API, whose tokens carry the user-admin scope alone.
+    pub scopes: Vec<String>,
 }
 
 impl fmt::Debug for SignInSession {
@@ -62,8 +65,57 @@ impl fmt::Debug for SignInSession {
             .field("username", &self.username)
             .field("expires_at", &self.expires_at)
             .field("revoked_at", &self.revoked_at)
+            .field("scopes", &self.scopes)
             .finish_non_exhaustive()
     }
+}
+
+/// An OAuth 2.0 authorization code as storage keeps it: its SHA-256 (never the code), and what
+/// it was issued for.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OAuthCode {
+    pub pool: String,
+    pub code_sha256: [u8; 32],
+    pub client_id: String,
+    pub username: String,
+    /// The `redirect_uri` of the authorization request: the token request must repeat it.
+    pub redirect_uri: String,
+    /// The PKCE `code_challenge` (S256), if the request had one.
+    pub code_challenge: Option<String>,
+    pub scopes: Vec<String>,
+    /// The OpenID Connect `nonce`, for the ID token.
+    pub nonce: Option<String>,
+    /// When the user signed in on the hosted page.
+    pub auth_time: SystemTime,
+    pub expires_at: SystemTime,
+}
+
+impl fmt::Debug for OAuthCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuthCode")
+            .field("pool", &self.pool)
+            .field("client_id", &self.client_id)
+            .field("username", &self.username)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("scopes", &self.scopes)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How redeeming an authorization code came out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeRedemption {
+    /// First use: the code, now spent; its tokens belong to the session named at redemption.
+    Redeemed(Box<OAuthCode>),
+    /// Used before: the session its first redemption opened (RFC 6749 §4.1.2: the caller
+    /// should revoke it).
+    Reused {
+        origin_jti: Option<String>,
+    },
+    Expired,
+    /// No such code.
+    Unknown,
 }
 
 /// What a code is for; a user has at most one live code per purpose.
@@ -187,7 +239,8 @@ pub trait SignInStore: Send + Sync + 'static {
         since: SystemTime,
     ) -> Result<Vec<(String, String, SystemTime)>, StoreError>;
     /// Deletes sessions whose refresh token expired before `before`, with the tokens their
-    /// rotations retired; returns how many sessions.
+    /// rotations retired, and authorization codes expired before `before`; returns how many
+    /// sessions.
     async fn purge_sessions(&self, before: SystemTime) -> Result<u64, StoreError>;
 
     /// Stores a code's digest for a user and purpose, replacing any earlier one.
@@ -211,6 +264,19 @@ pub trait SignInStore: Send + Sync + 'static {
     ) -> Result<CodeCheck, StoreError>;
     /// Deletes a user's codes (the user was deleted).
     async fn delete_codes(&self, pool: &str, username: &str) -> Result<(), StoreError>;
+
+    /// Stores a new authorization code.
+    async fn put_oauth_code(&self, code: &OAuthCode) -> Result<(), StoreError>;
+    /// Redeems the code of digest `code_sha256` of `pool`, once: on first use it is marked spent
+    /// in the same transaction that reads it, and `origin_jti` (the session about to be opened)
+    /// is recorded with it. See [`CodeRedemption`].
+    async fn redeem_oauth_code(
+        &self,
+        pool: &str,
+        code_sha256: &[u8; 32],
+        origin_jti: &str,
+        now: SystemTime,
+    ) -> Result<CodeRedemption, StoreError>;
 
     async fn push_outbox(&self, message: &OutboxMessage) -> Result<(), StoreError>;
     /// A pool's messages, newest first, to one user if given, at most `limit`.

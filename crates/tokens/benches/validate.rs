@@ -32,6 +32,7 @@ fn token() -> IdToken {
         custom: vec![("tier".into(), "gold".into())],
         auth_time: now(),
         ids: TokenIds::random(),
+        nonce: None,
     }
 }
 

@@ -2,7 +2,9 @@
 //! ([`openid_configuration`]), and reading another issuer's ([`parse_discovery`]) to find its
 //! `jwks_uri`.
 //!
-//! The pool's document has the members and supported values Cognito's has. Its issuer-side
+//! The pool's document has the members Cognito's has, listing what the gateway serves: the
+//! authorization endpoint with the `code` response type only (the implicit grant is refused),
+//! PKCE with `S256` only, the token, userInfo and revocation endpoints and `/logout`. Its issuer-side
 //! URLs (`issuer`, `jwks_uri`) are under the issuer; the OAuth endpoints are under the pool's
 //! domain (`oauth_base`), as Cognito's are under the user pool domain.
 //!
@@ -25,11 +27,12 @@ pub fn openid_configuration(issuer: &str, oauth_base: &str) -> String {
     let oauth = oauth_base.trim_end_matches('/');
     json!({
         "authorization_endpoint": format!("{oauth}/oauth2/authorize"),
+        "code_challenge_methods_supported": ["S256"],
         "end_session_endpoint": format!("{oauth}/logout"),
         "id_token_signing_alg_values_supported": ["RS256"],
         "issuer": issuer,
         "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
-        "response_types_supported": ["code", "token"],
+        "response_types_supported": ["code"],
         "revocation_endpoint": format!("{oauth}/oauth2/revoke"),
         "scopes_supported": ["openid", "email", "phone", "profile"],
         "subject_types_supported": ["public"],
@@ -107,6 +110,15 @@ mod tests {
             "https://auth.example.com/oauth2/userInfo"
         );
         assert_eq!(v["id_token_signing_alg_values_supported"][0], "RS256");
+        assert_eq!(v["response_types_supported"], json!(["code"]));
+        assert_eq!(v["code_challenge_methods_supported"], json!(["S256"]));
+        for (member, path) in [
+            ("authorization_endpoint", "/oauth2/authorize"),
+            ("revocation_endpoint", "/oauth2/revoke"),
+            ("end_session_endpoint", "/logout"),
+        ] {
+            assert_eq!(v[member], format!("https://auth.example.com{path}"));
+        }
         let found = parse_discovery(doc.as_bytes(), ISS).unwrap();
         assert_eq!(found.jwks_uri, format!("{ISS}/.well-known/jwks.json"));
     }

@@ -64,6 +64,8 @@ pub struct IdToken {
     /// When the user authenticated.
     pub auth_time: SystemTime,
     pub ids: TokenIds,
+    /// The OpenID Connect `nonce` of the authorization request, echoed for the client to check.
+    pub nonce: Option<String>,
 }
 
 /// What an access token grants.
@@ -111,6 +113,8 @@ struct IdClaims<'a> {
     jti: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     email: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nonce: Option<&'a str>,
     #[serde(flatten)]
     custom: Custom<'a>,
 }
@@ -196,6 +200,7 @@ pub fn sign_id_token(
         iat,
         jti: &token.ids.jti,
         email: token.email.as_deref(),
+        nonce: token.nonce.as_deref(),
         custom: Custom(&token.custom),
     };
     sign(key, &claims)
@@ -278,6 +283,7 @@ mod tests {
             custom: vec![("tier".into(), "gold".into())],
             auth_time: now - Duration::from_secs(5),
             ids: ids(),
+            nonce: None,
         };
         let jwt =
             sign_id_token(&key, "https://i/p", &token, now, Duration::from_secs(3600)).unwrap();

@@ -34,6 +34,7 @@ static TOKEN: LazyLock<String> = LazyLock::new(|| {
             origin_jti: "o".into(),
             event_id: "e".into(),
         },
+        nonce: None,
     };
     sign_id_token(
         KEYS.current(),

@@ -70,6 +70,7 @@ fn our_tokens_verify_with_pyjwt() {
         custom: vec![("tier".into(), "gold".into())],
         auth_time: now,
         ids: ids.clone(),
+        nonce: None,
     };
     let access = AccessToken {
         sub: id.sub.clone(),

@@ -34,6 +34,7 @@ fn id_token(groups: Vec<String>) -> IdToken {
         custom: vec![("tier".into(), "gold".into())],
         auth_time: at(NOW - 10),
         ids: ids(),
+        nonce: None,
     }
 }
 

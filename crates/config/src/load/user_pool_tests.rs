@@ -73,7 +73,7 @@ user_pools:
     mfa_configuration: SMS_ONLY
     clients:
       - {id: a, auth_flows: [CUSTOM_AUTH]}
-      - {id: b, secret: "0123456789", oauth_flows: [code], oauth_scopes: [openid]}
+      - {id: b, secret: "0123456789", oauth_flows: [implicit], oauth_scopes: [openid]}
       - {id: c, oauth_flows: [client_credentials]}
 "#,
     );
@@ -82,8 +82,8 @@ user_pools:
     for expected in [
         "/user_pools/0/mfa_configuration: mfa_configuration is OFF, OPTIONAL or ON, not \"SMS_ONLY\"",
         "/user_pools/0/clients/0/auth_flows/0: auth flow \"CUSTOM_AUTH\" is not supported",
-        "/user_pools/0/clients/1/oauth_flows/0: the OAuth \"code\" grant is not supported yet",
-        "/user_pools/0/clients/1/oauth_scopes/0: \"openid\" is not a scope of this pool's resource servers",
+        "/user_pools/0/clients/1/oauth_flows/0: the OAuth implicit grant is not supported",
+        "/user_pools/0/clients/1/oauth_scopes/0: \"openid\" is granted by the authorization-code grant only",
         "/user_pools/0/clients/2/oauth_flows: the client_credentials grant needs a client with a secret",
     ] {
         assert!(has(&all, expected), "missing {expected:?} in\n{all}");
@@ -194,4 +194,94 @@ user_pools:
     ] {
         assert!(has(&all, expected), "missing {expected:?} in\n{all}");
     }
+}
+
+#[test]
+fn the_code_grant_takes_callback_urls_and_openid_scopes() {
+    let (_dir, path) = setup(
+        r#"
+user_pools:
+  - id: us-east-1_Pool
+    resource_servers: [{identifier: rides, scopes: [read]}]
+    clients:
+      - id: web
+        oauth_flows: [code]
+        oauth_scopes: [openid, email, profile, phone, aws.cognito.signin.user.admin, rides/read]
+        callback_urls: ["https://app.example/callback", "http://localhost:3000/cb"]
+        logout_urls: ["https://app.example/"]
+"#,
+    );
+    let config = load(&path).unwrap();
+    let web = &config.user_pools[0].clients[0];
+    assert_eq!(web.oauth_flows, [OAuthFlow::Code]);
+    assert_eq!(web.oauth_scopes.len(), 6);
+    assert_eq!(
+        web.callback_urls,
+        ["https://app.example/callback", "http://localhost:3000/cb"]
+    );
+    assert_eq!(web.logout_urls, ["https://app.example/"]);
+}
+
+#[test]
+fn code_grant_mistakes_are_refused_at_their_pointer() {
+    let (_dir, path) = setup(
+        r#"
+user_pools:
+  - id: us-east-1_Pool
+    clients:
+      - {id: a, oauth_flows: [code], oauth_scopes: [openid]}
+      - id: b
+        oauth_flows: [code, code]
+        oauth_scopes: [email]
+        callback_urls: ["/relative", "http://app.example/cb", "https://app.example/cb#frag", "https://u@app.example/", "https://app.example:x/", "https://ok.example/", "https://ok.example/"]
+      - {id: c, callback_urls: ["https://app.example/"], logout_urls: ["https://app.example/"]}
+      - {id: d, oauth_flows: [code], callback_urls: ["https://app.example/"]}
+"#,
+    );
+    let report = load(&path).unwrap_err();
+    let all = messages(&report).join("\n");
+    for expected in [
+        "/user_pools/0/clients/0/callback_urls: the code grant needs at least one callback URL",
+        "/user_pools/0/clients/1/oauth_flows/1: \"code\" is listed twice",
+        "/user_pools/0/clients/1/oauth_scopes/0: \"email\" needs the openid scope too",
+        "/user_pools/0/clients/1/callback_urls/0: \"/relative\" is not a redirect URL: an absolute https:// URL",
+        "/user_pools/0/clients/1/callback_urls/1: \"http://app.example/cb\" is not a redirect URL: http:// is allowed for localhost only",
+        "/user_pools/0/clients/1/callback_urls/2: \"https://app.example/cb#frag\" is not a redirect URL: a redirect URL has no fragment",
+        "/user_pools/0/clients/1/callback_urls/3: \"https://u@app.example/\" is not a redirect URL: a redirect URL has no user info",
+        "/user_pools/0/clients/1/callback_urls/4: \"https://app.example:x/\" is not a redirect URL: its port is not a number",
+        "/user_pools/0/clients/1/callback_urls/6: \"https://ok.example/\" is listed twice",
+        "/user_pools/0/clients/2/callback_urls: callback_urls are used by the code grant only",
+        "/user_pools/0/clients/2/logout_urls: logout_urls are used by the code grant only",
+        "/user_pools/0/clients/3/oauth_scopes: the code grant needs oauth_scopes to grant",
+    ] {
+        assert!(has(&all, expected), "missing {expected:?} in\n{all}");
+    }
+}
+
+#[test]
+fn stages_named_like_the_pools_endpoints_are_refused() {
+    let (_dir, path) = setup(
+        r#"
+apis:
+  - id: petstore
+    openapi: petstore.openapi.yaml
+    stages:
+      login: {variables: {backend: "http://127.0.0.1:9"}}
+      logout: {variables: {backend: "http://127.0.0.1:9"}}
+      oauth2: {variables: {backend: "http://127.0.0.1:9"}}
+      us-east-1_Pool: {variables: {backend: "http://127.0.0.1:9"}}
+      prod: {variables: {backend: "http://127.0.0.1:9"}}
+user_pools:
+  - id: us-east-1_Pool
+"#,
+    );
+    let report = load(&path).unwrap_err();
+    let all = messages(&report).join("\n");
+    for stage in ["login", "logout", "oauth2", "us-east-1_Pool"] {
+        let expected = format!(
+            "/apis/0/stages/{stage}: stage name \"{stage}\" is taken by the user pools' endpoints"
+        );
+        assert!(has(&all, &expected), "missing {expected:?} in\n{all}");
+    }
+    assert!(!all.contains("\"prod\""), "{all}");
 }

@@ -1,6 +1,6 @@
 //! `user_pools`: each pool, its app clients, groups and resource servers, checked against
 //! Cognito's own limits. A Cognito setting the gateway does not enforce yet (SMS and email MFA,
-//! the authorization-code grant, custom auth flows) is an error naming it.
+//! the implicit grant, custom auth flows) is an error naming it.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -13,8 +13,7 @@ use super::top_level::is_region;
 use crate::file::parse_duration;
 use crate::userpool::{
     AliasKind, AppClientConfig, AuthFlow, DEFAULT_REFRESH_VALIDITY, DEFAULT_TOKEN_VALIDITY,
-    GroupConfig, OAuthFlow, PasswordPolicy, ResourceServerConfig, SignUpConfirmation,
-    UserPoolConfig,
+    GroupConfig, PasswordPolicy, ResourceServerConfig, SignUpConfirmation, UserPoolConfig,
 };
 
 #[derive(Debug, Deserialize)]
@@ -73,6 +72,10 @@ struct ClientEntry {
     oauth_flows: Vec<String>,
     #[serde(default)]
     oauth_scopes: Vec<String>,
+    #[serde(default)]
+    callback_urls: Vec<String>,
+    #[serde(default)]
+    logout_urls: Vec<String>,
     id_token_validity: Option<String>,
     access_token_validity: Option<String>,
     refresh_token_validity: Option<String>,
@@ -454,45 +457,15 @@ impl Loader {
                 ),
             }
         }
-        let mut oauth_flows = Vec::new();
-        for (i, name) in e.oauth_flows.iter().enumerate() {
-            match name.as_str() {
-                "client_credentials" => oauth_flows.push(OAuthFlow::ClientCredentials),
-                "code" | "implicit" => self.error(
-                    &format!("{at}/oauth_flows/{i}"),
-                    format!("the OAuth {name:?} grant is not supported yet (it needs the hosted sign-in page); client_credentials is"),
-                ),
-                _ => self.error(
-                    &format!("{at}/oauth_flows/{i}"),
-                    format!("{name:?} is not an OAuth flow (client_credentials, code, implicit)"),
-                ),
-            }
-        }
-        if oauth_flows.contains(&OAuthFlow::ClientCredentials) && e.secret.is_none() {
-            self.error(
-                &format!("{at}/oauth_flows"),
-                "the client_credentials grant needs a client with a secret (as in Cognito)",
-            );
-        }
-        for (i, scope) in e.oauth_scopes.iter().enumerate() {
-            let known = scope.split_once('/').is_some_and(|(server, name)| {
-                resource_servers
-                    .iter()
-                    .any(|r| r.identifier == server && r.scopes.iter().any(|s| s == name))
-            });
-            if !known {
-                self.error(
-                    &format!("{at}/oauth_scopes/{i}"),
-                    format!("{scope:?} is not a scope of this pool's resource servers (write {{identifier}}/{{scope}}); the OpenID scopes belong to the authorization-code grant, which is not supported yet"),
-                );
-            }
-        }
-        if !e.oauth_scopes.is_empty() && oauth_flows.is_empty() {
-            self.error(
-                &format!("{at}/oauth_scopes"),
-                "oauth_scopes need an oauth flow to be granted by",
-            );
-        }
+        let oauth_flows = self.oauth_flows(&e.oauth_flows, e.secret.is_some(), at);
+        let (callback_urls, logout_urls) = self.oauth_settings(
+            &oauth_flows,
+            &e.oauth_scopes,
+            &e.callback_urls,
+            &e.logout_urls,
+            at,
+            resource_servers,
+        );
         let id_token_validity = self.validity(
             e.id_token_validity.as_deref(),
             &format!("{at}/id_token_validity"),
@@ -527,6 +500,8 @@ impl Loader {
             auth_flows,
             oauth_flows,
             oauth_scopes: e.oauth_scopes,
+            callback_urls,
+            logout_urls,
             id_token_validity,
             access_token_validity,
             refresh_token_validity,

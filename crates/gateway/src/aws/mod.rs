@@ -17,6 +17,7 @@
 //! unknown action, target or path answers in the shape the client's SDK parses.
 
 mod cors;
+mod hosted;
 mod invoke_request;
 mod json;
 mod oidc;
@@ -51,7 +52,7 @@ pub async fn handle(svc: Arc<Services>, conn: ConnInfo, req: Request<Incoming>) 
         Some(Protocol::Json) => cors::with_cors(json::handle(svc, conn, req).await),
         Some(Protocol::Preflight) => cors::preflight(&req),
         Some(Protocol::RestJson) => rest_json::handle(svc, conn, req).await,
-        None if oidc::matches(&svc.deployment(), &req) => oidc::handle(svc, req).await,
+        None if oidc::matches(&svc.deployment(), &req) => oidc::handle(svc, conn, req).await,
         None => pipeline::handle(svc, conn, req).await,
     }
 }

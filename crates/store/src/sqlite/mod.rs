@@ -1,6 +1,7 @@
 //! The embedded default: one SQLite file (WAL mode), or memory (`sqlite::memory:`, nothing
 //! survives a restart). Migrations: `migrations/sqlite/`.
 
+mod oauth_codes;
 #[cfg(test)]
 mod rotation_tests;
 mod sessions;

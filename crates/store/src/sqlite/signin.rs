@@ -14,8 +14,8 @@ use subtle::ConstantTimeEq;
 use super::{SqliteStore, from_unix, unix};
 use crate::StoreError;
 use crate::signin::{
-    CODE_ATTEMPTS, CodeCheck, CodePurpose, OutboxMessage, SignInSession, SignInStore,
-    StoredSigningKey,
+    CODE_ATTEMPTS, CodeCheck, CodePurpose, CodeRedemption, OAuthCode, OutboxMessage, SignInSession,
+    SignInStore, StoredSigningKey,
 };
 
 fn purpose_from(text: &str) -> Result<CodePurpose, StoreError> {
@@ -49,10 +49,17 @@ type SessionRow = (
     i64,
     i64,
     Option<i64>,
+    String,
 );
 
+/// Scopes as a column keeps them: space-separated ('' for none).
+pub(super) fn scopes_from(text: &str) -> Vec<String> {
+    text.split_whitespace().map(str::to_string).collect()
+}
+
 fn session_from(row: SessionRow) -> Result<SignInSession, StoreError> {
-    let (pool, origin_jti, client_id, username, hash, auth_time, expires_at, revoked_at) = row;
+    let (pool, origin_jti, client_id, username, hash, auth_time, expires_at, revoked_at, scopes) =
+        row;
     // The table's CHECK keeps every hash 32 bytes long; a row that is not is refused.
     let refresh_sha256 = <[u8; 32]>::try_from(hash.as_slice()).map_err(|_| {
         StoreError::Query(format!(
@@ -68,6 +75,7 @@ fn session_from(row: SessionRow) -> Result<SignInSession, StoreError> {
         auth_time: from_unix(auth_time),
         expires_at: from_unix(expires_at),
         revoked_at: revoked_at.map(from_unix),
+        scopes: scopes_from(&scopes),
     })
 }
 
@@ -173,7 +181,8 @@ impl SignInStore for SqliteStore {
     async fn create_session(&self, session: &SignInSession) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO userpool_sessions (pool, origin_jti, client_id, username, \
-             refresh_sha256, auth_time, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             refresh_sha256, auth_time, expires_at, revoked_at, scopes) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&session.pool)
         .bind(&session.origin_jti)
@@ -183,6 +192,7 @@ impl SignInStore for SqliteStore {
         .bind(unix(session.auth_time))
         .bind(unix(session.expires_at))
         .bind(session.revoked_at.map(unix))
+        .bind(session.scopes.join(" "))
         .execute(self.pool())
         .await?;
         Ok(())
@@ -195,7 +205,8 @@ impl SignInStore for SqliteStore {
     ) -> Result<Option<SignInSession>, StoreError> {
         let row: Option<SessionRow> = sqlx::query_as(
             "SELECT pool, origin_jti, client_id, username, refresh_sha256, auth_time, \
-             expires_at, revoked_at FROM userpool_sessions WHERE pool = ? AND refresh_sha256 = ?",
+             expires_at, revoked_at, scopes FROM userpool_sessions \
+             WHERE pool = ? AND refresh_sha256 = ?",
         )
         .bind(pool)
         .bind(&refresh_sha256[..])
@@ -218,10 +229,11 @@ impl SignInStore for SqliteStore {
             i64,
             i64,
             Option<i64>,
+            String,
             i64,
         )> = sqlx::query_as(
             "SELECT s.pool, s.origin_jti, s.client_id, s.username, s.refresh_sha256, \
-                 s.auth_time, s.expires_at, s.revoked_at, r.valid_until \
+                 s.auth_time, s.expires_at, s.revoked_at, s.scopes, r.valid_until \
                  FROM userpool_retired_refresh r JOIN userpool_sessions s \
                  ON s.pool = r.pool AND s.origin_jti = r.origin_jti \
                  WHERE r.pool = ? AND r.refresh_sha256 = ?",
@@ -231,8 +243,9 @@ impl SignInStore for SqliteStore {
         .fetch_optional(self.pool())
         .await?;
         row.map(
-            |(p, jti, client, user, hash, auth, expires, revoked, until)| {
-                let session = session_from((p, jti, client, user, hash, auth, expires, revoked))?;
+            |(p, jti, client, user, hash, auth, expires, revoked, scopes, until)| {
+                let session =
+                    session_from((p, jti, client, user, hash, auth, expires, revoked, scopes))?;
                 Ok((session, from_unix(until)))
             },
         )
@@ -355,8 +368,26 @@ impl SignInStore for SqliteStore {
         )
         .execute(&mut *tx)
         .await?;
+        sqlx::query("DELETE FROM userpool_oauth_codes WHERE expires_at < ?")
+            .bind(unix(before))
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(done.rows_affected())
+    }
+
+    async fn put_oauth_code(&self, code: &OAuthCode) -> Result<(), StoreError> {
+        super::oauth_codes::put(self, code).await
+    }
+
+    async fn redeem_oauth_code(
+        &self,
+        pool: &str,
+        code_sha256: &[u8; 32],
+        origin_jti: &str,
+        now: SystemTime,
+    ) -> Result<CodeRedemption, StoreError> {
+        super::oauth_codes::redeem(self, pool, code_sha256, origin_jti, now).await
     }
 
     async fn put_code(

@@ -39,6 +39,7 @@ fn session(pool: &str, jti: &str, username: &str, refresh: u8) -> SignInSession 
         auth_time: at(0),
         expires_at: at(3600),
         revoked_at: None,
+        scopes: Vec::new(),
     }
 }
 
