@@ -1,6 +1,9 @@
 //! The embedded default: one SQLite file (WAL mode), or memory (`sqlite::memory:`, nothing
 //! survives a restart). Migrations: `migrations/sqlite/`.
 
+mod identities;
+#[cfg(test)]
+mod identities_tests;
 #[cfg(test)]
 mod rotation_tests;
 mod sessions;
@@ -100,6 +103,7 @@ impl SqliteStore {
             usage: this.clone(),
             userpools: this.clone(),
             signin: this.clone(),
+            identities: this.clone(),
             health: this,
         }
     }
