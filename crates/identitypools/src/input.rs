@@ -25,10 +25,6 @@ pub enum Operation {
         logins: Option<Value>,
         custom_role_arn: Option<String>,
     },
-    GetOpenIdToken {
-        identity_id: String,
-        logins: Option<Value>,
-    },
     DescribeIdentity {
         identity_id: String,
     },
@@ -54,7 +50,6 @@ impl Operation {
         match self {
             Operation::GetId { .. } => "GetId",
             Operation::GetCredentialsForIdentity { .. } => "GetCredentialsForIdentity",
-            Operation::GetOpenIdToken { .. } => "GetOpenIdToken",
             Operation::DescribeIdentity { .. } => "DescribeIdentity",
             Operation::ListIdentities { .. } => "ListIdentities",
         }
@@ -114,15 +109,12 @@ impl Input {
     }
 }
 
-/// Parses the body of operation `op`. An unknown operation is `UnknownOperationException`.
+/// Parses the body of operation `op`. An unknown operation is `UnknownOperationException`;
+/// so is GetOpenIdToken, which is not served (docs/identitypools.md).
 pub fn parse_operation(op: &str, body: &[u8]) -> Result<Operation, IdentityError> {
     if !matches!(
         op,
-        "GetId"
-            | "GetCredentialsForIdentity"
-            | "GetOpenIdToken"
-            | "DescribeIdentity"
-            | "ListIdentities"
+        "GetId" | "GetCredentialsForIdentity" | "DescribeIdentity" | "ListIdentities"
     ) {
         return Err(IdentityError::new(
             ErrorType::UnknownOperation,
@@ -151,10 +143,6 @@ pub fn parse_operation(op: &str, body: &[u8]) -> Result<Operation, IdentityError
             identity_id: input.id("IdentityId", is_identity_id)?,
             logins: input.logins(),
             custom_role_arn: input.opt("CustomRoleArn")?,
-        },
-        "GetOpenIdToken" => Operation::GetOpenIdToken {
-            identity_id: input.id("IdentityId", is_identity_id)?,
-            logins: input.logins(),
         },
         "DescribeIdentity" => Operation::DescribeIdentity {
             identity_id: input.id("IdentityId", is_identity_id)?,

@@ -132,7 +132,7 @@ impl Loader {
                 None => ok = false,
             }
         }
-        let mut role = |loader: &mut Loader, name: &str, at: &str| -> Option<String> {
+        let role = |loader: &mut Loader, name: &str, at: &str| -> Option<String> {
             let found = iam.and_then(|d| d.role(name)).map(|r| r.arn().to_string());
             if found.is_none() && iam.is_some() {
                 loader.error(

@@ -15,6 +15,7 @@
 //! counts as one only when signed for its service. Each protocol has one error encoder, so an
 //! unknown action, target or path answers in the shape the client's SDK parses.
 
+mod identity;
 mod invoke_request;
 mod json;
 mod oidc;
