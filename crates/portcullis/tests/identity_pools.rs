@@ -35,6 +35,19 @@ paths:
   /ride:
     post:
       security: [{sigv4: []}]
+      x-amazon-apigateway-integration:
+        type: http_proxy
+        httpMethod: POST
+        uri: "${stageVariables.backend}/ride"
+        requestParameters:
+          integration.request.header.x-identity-id: context.identity.cognitoIdentityId
+          integration.request.header.x-identity-pool: context.identity.cognitoIdentityPoolId
+          integration.request.header.x-auth-type: context.identity.cognitoAuthenticationType
+          integration.request.header.x-auth-provider: context.identity.cognitoAuthenticationProvider
+          integration.request.header.x-user-arn: context.identity.userArn
+  /users/{id}:
+    get:
+      security: [{sigv4: []}]
       x-amazon-apigateway-integration: *proxy
   /admin:
     get:
@@ -104,7 +117,9 @@ identity_pools:
     providers: [{{user_pool: us-east-1_WildRydes, client_id: wildrydes-web}}]
     authenticated_role: WildRydesAuthRole
 "#,
-        rides = invoke("POST/ride"),
+        rides = format!(
+            r#"{{Version: "2012-10-17", Statement: [{{Effect: Allow, Action: "execute-api:Invoke", Resource: ["{API}/*/POST/ride", "{API}/*/GET/users/${{cognito-identity.amazonaws.com:sub}}"]}}]}}"#
+        ),
         admin = invoke("GET/admin"),
         status = invoke("GET/status"),
         auth = trust(r#""authenticated""#),
@@ -291,7 +306,41 @@ async fn signed_in_users_call_the_api_with_their_roles_credentials() {
 
     let r = f.call(Method::POST, "/prod/ride", Some(&key)).await;
     assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(f.upstream.requests().len(), 1);
+    let seen = &f.upstream.requests()[0].headers;
+    assert_eq!(seen["x-identity-id"], identity_id.as_str());
+    assert_eq!(seen["x-identity-pool"], IDENTITY_POOL);
+    assert_eq!(seen["x-auth-type"], "authenticated");
+    let provider = format!("cognito-idp.us-east-1.amazonaws.com/{POOL}");
+    assert_eq!(
+        seen["x-auth-provider"],
+        format!(
+            "{provider},{provider}:CognitoSignIn:{}",
+            claims_field(&token, "sub")
+        )
+        .as_str()
+    );
+    assert_eq!(
+        seen["x-user-arn"],
+        "arn:aws:sts::123456789012:assumed-role/WildRydesAuthRole/CognitoIdentityCredentials"
+    );
+    // `${cognito-identity.amazonaws.com:sub}` in the role's policy: the user's own identity only.
+    let r = f
+        .call(
+            Method::GET,
+            &format!("/prod/users/{identity_id}"),
+            Some(&key),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = f
+        .call(
+            Method::GET,
+            "/prod/users/us-east-1:00000000-0000-4000-8000-000000000000",
+            Some(&key),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert_eq!(f.upstream.requests().len(), 2);
 
     // Refusals, none reaching the backend.
     let r = f.call(Method::POST, "/prod/ride", None).await;
@@ -313,7 +362,7 @@ async fn signed_in_users_call_the_api_with_their_roles_credentials() {
     // Nor does no token at all.
     let e = f.credentials(&identity_id, None).await.unwrap_err();
     assert!(e.starts_with("NotAuthorizedException"), "{e}");
-    assert_eq!(f.upstream.requests().len(), 1);
+    assert_eq!(f.upstream.requests().len(), 2);
 
     // Signed operations: who may see identities.
     let demo = Key::new(
@@ -378,7 +427,7 @@ async fn signed_in_users_call_the_api_with_their_roles_credentials() {
     assert_eq!(r.status, 403, "{}", r.text());
     let e = f.credentials(&identity_id, Some(&token)).await.unwrap_err();
     assert_eq!(e, "NotAuthorizedException: Invalid login token.");
-    assert_eq!(f.upstream.requests().len(), 1);
+    assert_eq!(f.upstream.requests().len(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -392,6 +441,8 @@ async fn guests_admins_and_bad_login_tokens() {
     let r = f.call(Method::GET, "/prod/status", Some(&key)).await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(f.upstream.requests().len(), 1);
+    let r = f.call(Method::POST, "/prod/ride", None).await;
+    assert_eq!(r.status, 403);
     // A pool without guests refuses them, and stores nothing.
     let e = f.get_id(MEMBERS_ONLY, None).await.unwrap_err();
     assert_eq!(
@@ -454,11 +505,15 @@ async fn guests_admins_and_bad_login_tokens() {
 }
 
 fn claims_username(jwt: &str) -> String {
+    claims_field(jwt, "cognito:username")
+}
+
+fn claims_field(jwt: &str, name: &str) -> String {
     use base64::Engine;
     let payload = jwt.split('.').nth(1).unwrap();
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload)
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-    v["cognito:username"].as_str().unwrap().to_string()
+    v[name].as_str().unwrap().to_string()
 }

@@ -42,7 +42,9 @@ use std::sync::Arc;
 
 pub use health::Health;
 pub use identity::{IdentityPage, IdentityStore, StoredIdentity};
-pub use session::{SessionCredentials, SessionStore, StoredSession, session_token_sha256};
+pub use session::{
+    SessionCredentials, SessionStore, StoredSession, WebIdentity, session_token_sha256,
+};
 pub use signin::{
     CODE_ATTEMPTS, CodeCheck, CodePurpose, OutboxMessage, SignInSession, SignInStore,
     StoredSigningKey,

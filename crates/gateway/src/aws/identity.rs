@@ -201,7 +201,12 @@ async fn serve(
                     let role = pool.unauthenticated_role.clone().ok_or_else(no_role)?;
                     WebIdentity {
                         role,
-                        amr: vec!["unauthenticated".to_string()],
+                        identity: store::WebIdentity {
+                            identity_id: identity_id.clone(),
+                            identity_pool_id: pool.id.clone(),
+                            provider: None,
+                            amr: vec!["unauthenticated".to_string()],
+                        },
                     }
                 }
                 Some(l) => {
@@ -222,11 +227,16 @@ async fn serve(
                     )?;
                     WebIdentity {
                         role: choice.role_arn,
-                        amr: vec![
-                            "authenticated".to_string(),
-                            l.provider.clone(),
-                            format!("{}:CognitoSignIn:{}", l.provider, l.subject),
-                        ],
+                        identity: store::WebIdentity {
+                            identity_id: identity_id.clone(),
+                            identity_pool_id: pool.id.clone(),
+                            amr: vec![
+                                "authenticated".to_string(),
+                                l.provider.clone(),
+                                format!("{}:CognitoSignIn:{}", l.provider, l.subject),
+                            ],
+                            provider: Some((l.provider, l.subject)),
+                        },
                     }
                 }
             };
@@ -303,10 +313,10 @@ struct ValidLogin {
     claims: serde_json::Map<String, Value>,
 }
 
-/// The role and `amr` of the credentials about to be issued.
+/// The role and web identity of the credentials about to be issued.
 struct WebIdentity {
     role: String,
-    amr: Vec<String>,
+    identity: store::WebIdentity,
 }
 
 /// Reads and validates the `Logins` map: `None` when there is none. One login per request is
@@ -406,13 +416,7 @@ async fn credentials(
         &gw.shared_values,
         now,
     );
-    context
-        .insert("cognito-identity.amazonaws.com:aud", pool.id.as_str())
-        .insert("cognito-identity.amazonaws.com:sub", identity_id)
-        .insert_values(
-            "cognito-identity.amazonaws.com:amr",
-            web.amr.iter().map(String::as_str),
-        );
+    auth::web_identity_keys(&mut context, &web.identity);
     let result = iam::authorize_assume_role(&AuthzInput {
         principal: &principal,
         action: ACTION,
@@ -463,6 +467,7 @@ async fn credentials(
         session_policy: None,
         source_identity: None,
         issued_to: format!("{COGNITO_IDENTITY}/{identity_id}"),
+        web_identity: Some(web.identity.clone()),
     };
     svc.store
         .sessions

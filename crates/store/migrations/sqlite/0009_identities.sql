@@ -15,3 +15,7 @@ CREATE TABLE IF NOT EXISTS identity_logins (
     PRIMARY KEY (pool_id, provider, subject)
 );
 CREATE INDEX IF NOT EXISTS identity_logins_identity ON identity_logins (identity_id);
+-- The web identity behind identity-pool credentials (JSON: identity id, pool, provider, subject,
+-- amr); NULL for AssumeRole's sessions. What policy variables and `$context.identity.cognito*`
+-- are made of on every request signed with them.
+ALTER TABLE sessions ADD COLUMN web_identity TEXT;
