@@ -45,6 +45,13 @@ paths:
           integration.request.header.x-auth-type: context.identity.cognitoAuthenticationType
           integration.request.header.x-auth-provider: context.identity.cognitoAuthenticationProvider
           integration.request.header.x-user-arn: context.identity.userArn
+  /fn/{action}:
+    post:
+      security: [{sigv4: []}]
+      x-amazon-apigateway-integration:
+        type: aws_proxy
+        httpMethod: POST
+        uri: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:Proxy/invocations"
   /users/{id}:
     get:
       security: [{sigv4: []}]
@@ -77,8 +84,15 @@ fn rest_of_config() -> String {
             r#"{{Version: "2012-10-17", Statement: [{{Effect: Allow, Action: "execute-api:Invoke", Resource: "{API}/*/{path}"}}]}}"#
         )
     };
+    // The role's own identity only, by the policy variable.
+    let rides = format!(
+        r#"{{Version: "2012-10-17", Statement: [{{Effect: Allow, Action: "execute-api:Invoke", Resource: ["{API}/*/POST/ride", "{API}/*/POST/fn/*", "{API}/*/GET/users/${{cognito-identity.amazonaws.com:sub}}"]}}]}}"#
+    );
+    let proxy = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/functions/proxy");
     format!(
         r#"
+functions:
+  - {{name: Proxy, runtime: nodejs22.x, handler: index.handler, code: {proxy:?}}}
 user_pools:
   - id: us-east-1_WildRydes
     username_attributes: [email]
@@ -117,9 +131,6 @@ identity_pools:
     providers: [{{user_pool: us-east-1_WildRydes, client_id: wildrydes-web}}]
     authenticated_role: WildRydesAuthRole
 "#,
-        rides = format!(
-            r#"{{Version: "2012-10-17", Statement: [{{Effect: Allow, Action: "execute-api:Invoke", Resource: ["{API}/*/POST/ride", "{API}/*/GET/users/${{cognito-identity.amazonaws.com:sub}}"]}}]}}"#
-        ),
         admin = invoke("GET/admin"),
         status = invoke("GET/status"),
         auth = trust(r#""authenticated""#),
@@ -322,6 +333,18 @@ async fn signed_in_users_call_the_api_with_their_roles_credentials() {
     assert_eq!(
         seen["x-user-arn"],
         "arn:aws:sts::123456789012:assumed-role/WildRydesAuthRole/CognitoIdentityCredentials"
+    );
+    // The Lambda proxy event's `requestContext.identity`, in AWS's form.
+    let r = f.call(Method::POST, "/prod/fn/echo", Some(&key)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let event = r.json();
+    let identity = &event["requestContext"]["identity"];
+    assert_eq!(identity["cognitoIdentityId"], identity_id.as_str());
+    assert_eq!(identity["cognitoIdentityPoolId"], IDENTITY_POOL);
+    assert_eq!(identity["cognitoAuthenticationType"], "authenticated");
+    assert_eq!(
+        identity["cognitoAuthenticationProvider"],
+        seen["x-auth-provider"].to_str().unwrap()
     );
     // `${cognito-identity.amazonaws.com:sub}` in the role's policy: the user's own identity only.
     let r = f
