@@ -505,6 +505,15 @@ async fn guests_admins_and_bad_login_tokens() {
         .unwrap();
     assert_eq!(before.identities.len(), 1, "only the guest");
 
+    // The roles trust only the first pool (`cognito-identity.amazonaws.com:aud`): the second
+    // pool's users get an identity but no credentials.
+    let member = f.get_id(MEMBERS_ONLY, Some(&token)).await.unwrap();
+    let e = f.credentials(&member, Some(&token)).await.unwrap_err();
+    assert_eq!(
+        e,
+        "InvalidIdentityPoolConfigurationException: Invalid identity pool configuration. Check assigned IAM roles for this pool."
+    );
+
     // An admin: the rules mapping picks the admin role.
     let admin_key = Key::new(
         "AKIAIOSFODNN7EXAMPLE",
