@@ -427,6 +427,26 @@ async fn signed_in_users_call_the_api_with_their_roles_credentials() {
         .map_err(error_text)
         .unwrap_err();
     assert!(e.starts_with("AccessDeniedException: User: arn:aws:iam::123456789012:user/nobody is not authorized to perform: cognito-identity:ListIdentities"), "{e}");
+    // An unknown identity: not found for demo, denied (not "not found") for nobody.
+    let unknown = "us-east-1:00000000-0000-4000-8000-000000000000";
+    let e = admin
+        .describe_identity()
+        .identity_id(unknown)
+        .send()
+        .await
+        .map_err(error_text)
+        .unwrap_err();
+    assert!(e.starts_with("ResourceNotFoundException"), "{e}");
+    for id in [unknown, identity_id.as_str()] {
+        let e = denied
+            .describe_identity()
+            .identity_id(id)
+            .send()
+            .await
+            .map_err(error_text)
+            .unwrap_err();
+        assert!(e.starts_with("AccessDeniedException"), "{e}");
+    }
     // Unsigned (the SDK will not send that): refused before anything is read.
     let r = f
         .server

@@ -243,13 +243,41 @@ async fn serve(
             credentials(svc, gw, conn, parts, pool, &identity_id, &web, now).await
         }
         Operation::DescribeIdentity { identity_id } => {
-            let identity = identities
-                .identity(&identity_id)
-                .await
-                .map_err(internal)?
-                .ok_or_else(|| IdentityError::identity_not_found(&identity_id))?;
+            let found = identities.identity(&identity_id).await.map_err(internal)?;
+            let Some(identity) =
+                found.filter(|i| gw.identity_pools.iter().any(|p| p.id == i.pool_id))
+            else {
+                // No pool to authorize on: the caller must be allowed on every pool of the
+                // region before it learns that the identity does not exist, so an unauthorized
+                // caller cannot probe for identity ids.
+                let every = format!(
+                    "arn:aws:cognito-identity:{}:{}:identitypool/*",
+                    identitypools::id::region_of(&identity_id),
+                    gw.account_id
+                );
+                authorize(
+                    svc,
+                    gw,
+                    conn,
+                    parts,
+                    caller,
+                    "DescribeIdentity",
+                    &every,
+                    now,
+                )?;
+                return Err(IdentityError::identity_not_found(&identity_id));
+            };
             let pool = pool(gw, &identity.pool_id)?;
-            authorize(svc, gw, conn, parts, caller, "DescribeIdentity", pool, now)?;
+            authorize(
+                svc,
+                gw,
+                conn,
+                parts,
+                caller,
+                "DescribeIdentity",
+                &pool.arn,
+                now,
+            )?;
             Ok(describe(&identity))
         }
         Operation::ListIdentities {
@@ -258,7 +286,16 @@ async fn serve(
             next_token,
         } => {
             let pool = pool(gw, &identity_pool_id)?;
-            authorize(svc, gw, conn, parts, caller, "ListIdentities", pool, now)?;
+            authorize(
+                svc,
+                gw,
+                conn,
+                parts,
+                caller,
+                "ListIdentities",
+                &pool.arn,
+                now,
+            )?;
             let page = identities
                 .list_identities(&pool.id, max_results, next_token.as_deref())
                 .await
@@ -492,7 +529,7 @@ async fn credentials(
     }))
 }
 
-/// `cognito-identity:<Op>` on the pool's ARN, by the caller's identity policies.
+/// `cognito-identity:<Op>` on a pool's ARN, by the caller's identity policies.
 #[allow(clippy::too_many_arguments)]
 fn authorize(
     svc: &Services,
@@ -501,7 +538,7 @@ fn authorize(
     parts: &Parts,
     caller: Option<&auth::Caller>,
     op: &str,
-    pool: &IdentityPool,
+    arn: &str,
     now: SystemTime,
 ) -> Result<(), IdentityError> {
     let Some(caller) = caller else {
@@ -520,7 +557,7 @@ fn authorize(
     let result = iam::authorize(&AuthzInput {
         principal,
         action: &action,
-        resource: &pool.arn,
+        resource: arn,
         context: &context,
         resource_account: &gw.account_id,
         identity: Some(&caller.policies),
@@ -541,13 +578,13 @@ fn authorize(
     tracing::info!(
         target: "portcullis::auth",
         principal = principal.arn(),
-        resource = %pool.arn,
+        resource = %arn,
         reason = result.reason().label(),
         "identity pool operation denied\n{}",
-        result.explanation().for_request(principal, &action, &pool.arn)
+        result.explanation().for_request(principal, &action, arn)
     );
     Err(IdentityError::new(
         ErrorType::AccessDenied,
-        result.deny_message(principal, &action, &pool.arn),
+        result.deny_message(principal, &action, arn),
     ))
 }
