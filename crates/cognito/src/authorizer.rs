@@ -140,6 +140,33 @@ impl Provider {
         Some(self.check(pool, scopes, Some(audiences), token, now).await)
     }
 
+    /// Checks a `Logins` token for an identity pool: an ID token of `pool_id` (signature,
+    /// expiry, issuer) issued to one of `client_ids`, not revoked — what `COGNITO_USER_POOLS`
+    /// checks, with the identity pool's app clients as the audience. `None` if the pool is not
+    /// served.
+    pub async fn authorize_identity_login(
+        &self,
+        pool_id: &str,
+        client_ids: &[String],
+        token: &[u8],
+        now: SystemTime,
+    ) -> Option<Result<Verified, Refusal>> {
+        let pool = self.pools.get(pool_id)?;
+        let checked = self
+            .check(pool, &[], Some(client_ids), token, now)
+            .await
+            .and_then(|v| {
+                // An audience list makes the validator take either token (HTTP API's rule);
+                // identity pools take ID tokens only.
+                if v.token_use() == Some(tokens::TokenUse::Id) {
+                    Ok(v)
+                } else {
+                    Err(Refusal::Token(TokenError::WrongTokenUse))
+                }
+            });
+        Some(checked)
+    }
+
     /// One pool's check: its keys (re-read once for an unknown `kid`), then the deny list.
     async fn check(
         &self,

@@ -11,6 +11,7 @@
 mod diagnostic;
 mod directory;
 mod file;
+mod identitypool;
 mod load;
 pub mod located;
 mod usage;
@@ -22,6 +23,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use diagnostic::{Diagnostic, Report};
+pub use identitypool::*;
 pub use load::{Overrides, load, load_with};
 use restapi::{Template, Verb};
 pub use usage::*;
@@ -57,6 +59,8 @@ pub struct Config {
     pub usage_plans: Vec<UsagePlanConfig>,
     /// Cognito-compatible user pools served on the edge endpoint.
     pub user_pools: Vec<UserPoolConfig>,
+    /// Cognito-compatible identity pools (temporary credentials for user-pool users).
+    pub identity_pools: Vec<IdentityPoolConfig>,
     /// The Lambda functions the gateway runs, checked as the function host checks them (paths
     /// relative to the file's directory are resolved when the host starts, against [`Config::dir`]).
     pub functions: Vec<functions::FunctionSpec>,

@@ -17,6 +17,7 @@ use crate::{Config, DEFAULT_ADMIN_LISTEN, DEFAULT_LISTEN, DEFAULT_REGION};
 // `apis` and their stages. The `iam` section is read by crate::directory.
 mod apis;
 mod functions;
+mod identity_pools;
 mod server;
 mod stage;
 mod storage;
@@ -58,6 +59,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "api_keys",
     "usage_plans",
     "user_pools",
+    "identity_pools",
     "functions",
 ];
 
@@ -194,6 +196,7 @@ impl Loader {
         let server = self.server(&root);
         let iam = self.iam(root.get("iam"), &account_id);
         let user_pools = self.user_pools(&root, &account_id);
+        let identity_pools = self.identity_pools(&root, &account_id, &user_pools, iam.as_deref());
         let functions = self.functions(&root);
         let apis = self.apis(&root, &region, &account_id, &user_pools, &functions);
         self.check_edge_paths(&apis, &user_pools);
@@ -214,6 +217,7 @@ impl Loader {
             api_keys,
             usage_plans,
             user_pools,
+            identity_pools,
             functions,
             iam: iam?,
         })
@@ -283,6 +287,8 @@ impl Loader {
 
 #[cfg(test)]
 mod function_tests;
+#[cfg(test)]
+mod identity_pool_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -90,6 +90,8 @@ pub struct Caller {
     /// The condition keys the principal implies (`aws:PrincipalArn`, `aws:username`, tags…),
     /// built once per principal rather than per request.
     pub context: Arc<iam::RequestContext>,
+    /// The identity-pool identity of credentials from GetCredentialsForIdentity.
+    pub web_identity: Option<Arc<store::WebIdentity>>,
 }
 
 /// A resolved access key: who it belongs to and the secret that signs with it.
@@ -159,6 +161,7 @@ impl Credentials {
                     policies: entry.policies().clone(),
                     session_policies: None,
                     context: Arc::new(iam::RequestContext::for_principal(entry.principal())),
+                    web_identity: None,
                 };
                 let secret = entry.secret().clone();
                 (id.to_string(), ResolvedKey { caller, secret })
@@ -255,9 +258,14 @@ impl Credentials {
             },
         };
         let principal = role.session_principal(&stored.session_name);
+        let mut context = iam::RequestContext::for_principal(&principal);
+        if let Some(web) = &stored.web_identity {
+            web_identity_keys(&mut context, web);
+        }
         let key = ResolvedKey {
             caller: Caller {
-                context: Arc::new(iam::RequestContext::for_principal(&principal)),
+                context: Arc::new(context),
+                web_identity: stored.web_identity.clone().map(Arc::new),
                 principal: Arc::new(principal),
                 access_key_id: key_id.into(),
                 policies: role.policies().clone(),
@@ -277,6 +285,25 @@ impl Credentials {
         }
         Ok(Some(session))
     }
+}
+
+/// The condition keys (and policy variables) of identity-pool credentials, as AWS sets them for
+/// a session from `AssumeRoleWithWebIdentity` by `cognito-identity.amazonaws.com`: `:aud` the
+/// identity pool, `:sub` the identity id, `:amr` the authentication methods.
+pub(crate) fn web_identity_keys(context: &mut iam::RequestContext, web: &store::WebIdentity) {
+    context
+        .insert(
+            "cognito-identity.amazonaws.com:aud",
+            web.identity_pool_id.as_str(),
+        )
+        .insert(
+            "cognito-identity.amazonaws.com:sub",
+            web.identity_id.as_str(),
+        )
+        .insert_values(
+            "cognito-identity.amazonaws.com:amr",
+            web.amr.iter().map(String::as_str),
+        );
 }
 
 /// HTTP/2 requests carry the host in `:authority`, which SigV4 signs as `host`.

@@ -53,6 +53,10 @@ pub struct Deployment {
     /// The user pools: the Cognito Identity Provider service, their OIDC endpoints, and what
     /// `COGNITO_USER_POOLS` authorizers check tokens against.
     pub(crate) idp: Arc<cognito::Provider>,
+    /// The identity pools (`aws/identity.rs`).
+    pub(crate) identity_pools: Arc<Vec<config::IdentityPoolConfig>>,
+    /// SigV4 verification for the identity pools' signed operations (`cognito-identity`).
+    pub(crate) cognito_identity_verifier: sigv4::Verifier,
 }
 
 /// One API with its route table and stages.
@@ -260,6 +264,11 @@ impl Deployment {
                 .allow_unsigned_payload(config.server.allow_unsigned_payload),
             sts_verifier: sigv4::Verifier::new(config.region.clone(), "sts"),
             cognito_verifier: sigv4::Verifier::new(config.region.clone(), "cognito-idp"),
+            cognito_identity_verifier: sigv4::Verifier::new(
+                config.region.clone(),
+                "cognito-identity",
+            ),
+            identity_pools: Arc::new(config.identity_pools.clone()),
             admin_verifier: sigv4::Verifier::new(config.region.clone(), "apigateway"),
             lambda_verifier: sigv4::Verifier::new(config.region.clone(), "lambda"),
             region: config.region.clone(),

@@ -162,10 +162,10 @@ async fn aws_protocols_answer_unknown_operations_in_their_own_shape() {
         request.body(Full::new(Bytes::from(body))).unwrap()
     };
 
-    // JSON 1.1, by X-Amz-Target: a service not served (identity pools), and an operation the
+    // JSON 1.1, by X-Amz-Target: an identity-pool operation not served, and an operation the
     // user pools do not serve.
     for target in [
-        "AWSCognitoIdentityService.GetId",
+        "AWSCognitoIdentityService.GetOpenIdToken",
         "AWSCognitoIdentityProviderService.AdminResetUserPassword",
     ] {
         let json = server

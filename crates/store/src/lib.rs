@@ -3,7 +3,8 @@
 //!
 //! A capability is a trait for one kind of state: [`SessionStore`] (temporary credentials),
 //! [`UsageStore`] (API keys and usage), [`UserPoolStore`] (user-pool users and groups),
-//! [`SignInStore`] (user-pool signing keys, sign-in sessions, codes and the outbox) and
+//! [`SignInStore`] (user-pool signing keys, sign-in sessions, codes and the outbox),
+//! [`IdentityStore`] (identity-pool identities) and
 //! [`Health`] (is the storage there). A backend implements every capability and hands them out
 //! bundled as [`Stores`], which the gateway holds and clones freely; code that needs one kind of
 //! state takes that trait alone (the purge task takes only an `Arc<dyn SessionStore>`), so a test
@@ -29,6 +30,7 @@
 )]
 
 mod health;
+mod identity;
 pub mod purge;
 mod session;
 mod signin;
@@ -39,7 +41,10 @@ mod userpool;
 use std::sync::Arc;
 
 pub use health::Health;
-pub use session::{SessionCredentials, SessionStore, StoredSession, session_token_sha256};
+pub use identity::{IdentityPage, IdentityStore, StoredIdentity};
+pub use session::{
+    SessionCredentials, SessionStore, StoredSession, WebIdentity, session_token_sha256,
+};
 pub use signin::{
     CODE_ATTEMPTS, CodeCheck, CodePurpose, CodeRedemption, OAuthCode, OutboxMessage, SignInSession,
     SignInStore, StoredSigningKey,
@@ -83,6 +88,8 @@ pub struct Stores {
     pub userpools: Arc<dyn UserPoolStore>,
     /// Signing keys, sign-in sessions and refresh tokens, codes and the outbox of user pools.
     pub signin: Arc<dyn SignInStore>,
+    /// Identity-pool identities (one per pool, provider and subject; guests).
+    pub identities: Arc<dyn IdentityStore>,
     /// Reachability, for `/readyz` and the startup log.
     pub health: Arc<dyn Health>,
 }

@@ -112,6 +112,7 @@ mod tests {
             session_policy: None,
             source_identity: None,
             issued_to: "arn:aws:iam::123456789012:user/demo".into(),
+            web_identity: None,
         }
     }
 

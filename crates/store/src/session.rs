@@ -35,6 +35,81 @@ pub struct SessionCredentials {
     pub source_identity: Option<String>,
     /// ARN of the principal the credentials were issued to.
     pub issued_to: String,
+    /// The identity-pool identity the credentials were issued for (GetCredentialsForIdentity).
+    pub web_identity: Option<WebIdentity>,
+}
+
+/// The identity-pool identity behind temporary credentials: what the policy variables
+/// `${cognito-identity.amazonaws.com:sub|aud|amr}` and `$context.identity.cognito*` are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebIdentity {
+    /// `{region}:{uuid}`.
+    pub identity_id: String,
+    pub identity_pool_id: String,
+    /// The user pool's provider name (`cognito-idp.{region}.amazonaws.com/{poolId}`) and the
+    /// user's `sub`; `None` for an unauthenticated identity.
+    pub provider: Option<(String, String)>,
+    /// `cognito-identity.amazonaws.com:amr`: `authenticated` (with the provider and
+    /// `{provider}:CognitoSignIn:{sub}`) or `unauthenticated`.
+    pub amr: Vec<String>,
+}
+
+impl WebIdentity {
+    /// `authenticated` or `unauthenticated` (`cognitoAuthenticationType`).
+    pub fn authentication_type(&self) -> &'static str {
+        if self.provider.is_some() {
+            "authenticated"
+        } else {
+            "unauthenticated"
+        }
+    }
+
+    /// `cognitoAuthenticationProvider`, in AWS's form
+    /// `{provider},{provider}:CognitoSignIn:{sub}` (backends parse the `sub` out of it).
+    pub fn authentication_provider(&self) -> Option<String> {
+        self.provider
+            .as_ref()
+            .map(|(p, sub)| format!("{p},{p}:CognitoSignIn:{sub}"))
+    }
+
+    /// The stored form (a JSON object).
+    pub fn to_json(&self) -> String {
+        serde_json::json!({
+            "identity_id": self.identity_id,
+            "identity_pool_id": self.identity_pool_id,
+            "provider": self.provider.as_ref().map(|(p, _)| p),
+            "subject": self.provider.as_ref().map(|(_, s)| s),
+            "amr": self.amr,
+        })
+        .to_string()
+    }
+
+    /// Reads the stored form; `None` if it is not one.
+    pub fn from_json(text: &str) -> Option<WebIdentity> {
+        let v: serde_json::Value = serde_json::from_str(text).ok()?;
+        let s = |k: &str| {
+            v.get(k)
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_string)
+        };
+        let provider = match (s("provider"), s("subject")) {
+            (Some(p), Some(sub)) => Some((p, sub)),
+            (None, None) => None,
+            _ => return None,
+        };
+        let amr = v
+            .get("amr")?
+            .as_array()?
+            .iter()
+            .map(|a| a.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()?;
+        Some(WebIdentity {
+            identity_id: s("identity_id")?,
+            identity_pool_id: s("identity_pool_id")?,
+            provider,
+            amr,
+        })
+    }
 }
 
 impl SessionCredentials {
@@ -50,6 +125,7 @@ impl SessionCredentials {
             session_policy: self.session_policy.clone(),
             source_identity: self.source_identity.clone(),
             issued_to: self.issued_to.clone(),
+            web_identity: self.web_identity.clone(),
         }
     }
 }
@@ -81,6 +157,7 @@ pub struct StoredSession {
     pub session_policy: Option<String>,
     pub source_identity: Option<String>,
     pub issued_to: String,
+    pub web_identity: Option<WebIdentity>,
 }
 
 // Hand-written: neither the secret nor the token's hash belongs in a log.
@@ -130,6 +207,50 @@ mod tests {
             session_policy: None,
             source_identity: None,
             issued_to: "arn:aws:iam::123456789012:user/demo".into(),
+            web_identity: None,
+        }
+    }
+
+    #[test]
+    fn web_identities_round_trip_and_render_as_aws() {
+        let p = "cognito-idp.us-east-1.amazonaws.com/us-east-1_P";
+        let signed_in = WebIdentity {
+            identity_id: "us-east-1:00000000-0000-4000-8000-000000000001".into(),
+            identity_pool_id: "us-east-1:00000000-0000-4000-8000-000000000002".into(),
+            provider: Some((p.into(), "sub-1".into())),
+            amr: vec![
+                "authenticated".into(),
+                p.into(),
+                format!("{p}:CognitoSignIn:sub-1"),
+            ],
+        };
+        assert_eq!(
+            WebIdentity::from_json(&signed_in.to_json()),
+            Some(signed_in.clone())
+        );
+        assert_eq!(signed_in.authentication_type(), "authenticated");
+        assert_eq!(
+            signed_in.authentication_provider().unwrap(),
+            format!("{p},{p}:CognitoSignIn:sub-1")
+        );
+        let guest = WebIdentity {
+            provider: None,
+            amr: vec!["unauthenticated".into()],
+            ..signed_in
+        };
+        assert_eq!(
+            WebIdentity::from_json(&guest.to_json()),
+            Some(guest.clone())
+        );
+        assert_eq!(guest.authentication_type(), "unauthenticated");
+        assert!(guest.authentication_provider().is_none());
+        for bad in [
+            "",
+            "[]",
+            r#"{"identity_id":"x"}"#,
+            r#"{"identity_id":"x","identity_pool_id":"y","provider":"p","amr":[]}"#,
+        ] {
+            assert!(WebIdentity::from_json(bad).is_none(), "{bad}");
         }
     }
 

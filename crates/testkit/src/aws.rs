@@ -77,3 +77,25 @@ fn sdk_credentials(key: &crate::signer::Key) -> Credentials {
         "testkit",
     )
 }
+
+/// A Cognito Identity (identity pools) client for `endpoint`: unsigned with `None` (GetId and
+/// GetCredentialsForIdentity, as from a browser), signed with `key` otherwise
+/// (DescribeIdentity, ListIdentities). It does not retry.
+pub fn cognito_identity_client(
+    endpoint: &str,
+    region: &str,
+    key: Option<&crate::signer::Key>,
+) -> aws_sdk_cognitoidentity::Client {
+    let mut config = aws_sdk_cognitoidentity::Config::builder()
+        .behavior_version(aws_sdk_cognitoidentity::config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new(region.to_string()))
+        .retry_config(aws_sdk_cognitoidentity::config::retry::RetryConfig::disabled())
+        .http_client(aws_smithy_http_client::Builder::new().build_http());
+    if let Some(key) = key {
+        config = config.credentials_provider(sdk_credentials(key));
+    }
+    aws_sdk_cognitoidentity::Client::from_conf(config.build())
+}
+
+pub use aws_sdk_cognitoidentity as cognito_identity;

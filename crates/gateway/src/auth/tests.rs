@@ -93,6 +93,7 @@ async fn issue(store: &CountingStore, id: &str, lifetime: Duration) {
         session_policy: None,
         source_identity: None,
         issued_to: "arn:aws:iam::123456789012:user/demo".into(),
+        web_identity: None,
     };
     store.put_session(&s, t0()).await.expect("put");
 }

@@ -1,6 +1,6 @@
 //! AWS JSON 1.1 (`X-Amz-Target: Service.Operation`, JSON bodies): the protocol of Cognito user
 //! pools (`AWSCognitoIdentityProviderService`, served by the `cognito` crate) and identity pools
-//! (`AWSCognitoIdentityService`, not served yet). Any other target is the protocol's
+//! (`AWSCognitoIdentityService`, served by [`super::identity`]). Any other target is the protocol's
 //! `UnknownOperationException`.
 
 use std::sync::Arc;
@@ -21,6 +21,8 @@ use crate::pipeline::integrate::RequestBody;
 use crate::services::Services;
 
 const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+/// Identity pools' operations (`aws/identity.rs`).
+const IDENTITY_TARGET_PREFIX: &str = "AWSCognitoIdentityService.";
 
 pub(super) async fn handle(
     svc: Arc<Services>,
@@ -33,6 +35,10 @@ pub(super) async fn handle(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
+    if let Some(op) = target.strip_prefix(IDENTITY_TARGET_PREFIX) {
+        let op = op.to_string();
+        return super::identity::handle(svc, conn, req, op).await;
+    }
     let Some(op) = target.strip_prefix(cognito::TARGET_PREFIX) else {
         tracing::debug!(target = %target, "unknown AWS JSON operation");
         return error_response(

@@ -18,6 +18,7 @@
 
 mod cors;
 mod hosted;
+mod identity;
 mod invoke_request;
 mod json;
 mod oidc;

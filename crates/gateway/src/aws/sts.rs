@@ -272,6 +272,7 @@ async fn assume_role(
         session_policy: request.policy.clone(),
         source_identity: request.source_identity.clone(),
         issued_to: principal.arn().to_string(),
+        web_identity: None,
     };
     svc.store
         .sessions

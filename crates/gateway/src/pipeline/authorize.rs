@@ -400,6 +400,7 @@ mod tests {
                     access_key_id: "AKIDEXAMPLE".into(),
                     policies: policy_set(identity_policy),
                     session_policies: None,
+                    web_identity: None,
                 })
             }
             "authorizer" => Identity::Authorizer(Arc::new(AuthorizerResult {

@@ -340,13 +340,21 @@ impl RequestCtx {
             IdentityVar::AccessKey => Cow::Borrowed(&*caller?.access_key_id),
             IdentityVar::ApiKey => Cow::Borrowed(&*self.api_key.as_ref()?.value),
             IdentityVar::ApiKeyId => Cow::Borrowed(&*self.api_key.as_ref()?.key.id),
-            // Not produced by any feature yet: Organizations and Cognito identity pools arrive
-            // in later releases.
-            IdentityVar::PrincipalOrgId
-            | IdentityVar::CognitoIdentityId
-            | IdentityVar::CognitoIdentityPoolId
-            | IdentityVar::CognitoAuthenticationType
-            | IdentityVar::CognitoAuthenticationProvider => return None,
+            // Set for requests signed with identity-pool credentials.
+            IdentityVar::CognitoIdentityId => {
+                Cow::Borrowed(caller?.web_identity.as_deref()?.identity_id.as_str())
+            }
+            IdentityVar::CognitoIdentityPoolId => {
+                Cow::Borrowed(caller?.web_identity.as_deref()?.identity_pool_id.as_str())
+            }
+            IdentityVar::CognitoAuthenticationType => {
+                Cow::Borrowed(caller?.web_identity.as_deref()?.authentication_type())
+            }
+            IdentityVar::CognitoAuthenticationProvider => {
+                Cow::Owned(caller?.web_identity.as_deref()?.authentication_provider()?)
+            }
+            // Not produced by any feature yet: Organizations arrive in a later release.
+            IdentityVar::PrincipalOrgId => return None,
         })
     }
 }

@@ -1,6 +1,9 @@
 //! The embedded default: one SQLite file (WAL mode), or memory (`sqlite::memory:`, nothing
 //! survives a restart). Migrations: `migrations/sqlite/`.
 
+mod identities;
+#[cfg(test)]
+mod identities_tests;
 mod oauth_codes;
 #[cfg(test)]
 mod rotation_tests;
@@ -101,6 +104,7 @@ impl SqliteStore {
             usage: this.clone(),
             userpools: this.clone(),
             signin: this.clone(),
+            identities: this.clone(),
             health: this,
         }
     }

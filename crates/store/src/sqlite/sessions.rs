@@ -5,7 +5,7 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 
 use super::{SqliteStore, from_unix, unix};
-use crate::{SessionCredentials, SessionStore, StoreError, StoredSession};
+use crate::{SessionCredentials, SessionStore, StoreError, StoredSession, WebIdentity};
 
 type SessionRow = (
     String,
@@ -17,6 +17,7 @@ type SessionRow = (
     Option<String>,
     Option<String>,
     String,
+    Option<String>,
 );
 
 fn stored(row: SessionRow) -> Result<StoredSession, StoreError> {
@@ -30,6 +31,7 @@ fn stored(row: SessionRow) -> Result<StoredSession, StoreError> {
         session_policy,
         source_identity,
         issued_to,
+        web_identity,
     ) = row;
     // The table's CHECK keeps every hash 32 bytes long; a row that is not is refused rather than
     // compared against.
@@ -38,6 +40,14 @@ fn stored(row: SessionRow) -> Result<StoredSession, StoreError> {
             "session {access_key_id}: the token hash is not 32 bytes"
         ))
     })?;
+    // A web identity that does not read back is refused, not dropped: without it the session
+    // would lose the policy variables its policies may depend on.
+    let web_identity = match web_identity {
+        None => None,
+        Some(text) => Some(WebIdentity::from_json(&text).ok_or_else(|| {
+            StoreError::Query(format!("session {access_key_id}: unreadable web identity"))
+        })?),
+    };
     Ok(StoredSession {
         access_key_id,
         secret_access_key,
@@ -48,6 +58,7 @@ fn stored(row: SessionRow) -> Result<StoredSession, StoreError> {
         session_policy,
         source_identity,
         issued_to,
+        web_identity,
     })
 }
 
@@ -58,7 +69,7 @@ impl SessionStore for SqliteStore {
         sqlx::query(
             "INSERT INTO sessions (access_key_id, secret_access_key, session_token_sha256, \
              expires_at, role_arn, session_name, session_policy, source_identity, issued_to, \
-             created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             created_at, web_identity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&s.access_key_id)
         .bind(&s.secret_access_key)
@@ -70,6 +81,7 @@ impl SessionStore for SqliteStore {
         .bind(&s.source_identity)
         .bind(&s.issued_to)
         .bind(unix(now))
+        .bind(s.web_identity.as_ref().map(WebIdentity::to_json))
         .execute(self.pool())
         .await?;
         Ok(())
@@ -78,7 +90,7 @@ impl SessionStore for SqliteStore {
     async fn session(&self, access_key_id: &str) -> Result<Option<StoredSession>, StoreError> {
         let row: Option<SessionRow> = sqlx::query_as(
             "SELECT access_key_id, secret_access_key, session_token_sha256, expires_at, role_arn, \
-             session_name, session_policy, source_identity, issued_to \
+             session_name, session_policy, source_identity, issued_to, web_identity \
              FROM sessions WHERE access_key_id = ?",
         )
         .bind(access_key_id)
@@ -118,6 +130,7 @@ pub(super) mod tests {
             session_policy: Some("{}".into()),
             source_identity: None,
             issued_to: "arn:aws:iam::123456789012:user/demo".into(),
+            web_identity: None,
         }
     }
 
@@ -149,6 +162,35 @@ pub(super) mod tests {
             again.session("ASIALIVE000000000000").await.expect("get"),
             Some(live.to_stored())
         );
+    }
+
+    #[tokio::test]
+    async fn web_identities_are_kept_with_their_sessions() {
+        let store = SqliteStore::memory().await.expect("open");
+        let mut s = session("ASIAWEBIDENTITY00000", 3600);
+        s.web_identity = Some(WebIdentity {
+            identity_id: "us-east-1:00000000-0000-4000-8000-000000000001".into(),
+            identity_pool_id: "us-east-1:00000000-0000-4000-8000-000000000002".into(),
+            provider: Some((
+                "cognito-idp.us-east-1.amazonaws.com/us-east-1_P".into(),
+                "sub-1".into(),
+            )),
+            amr: vec!["authenticated".into()],
+        });
+        store.put_session(&s, t0()).await.expect("put");
+        let back = store
+            .session("ASIAWEBIDENTITY00000")
+            .await
+            .expect("get")
+            .expect("row");
+        assert_eq!(back.web_identity, s.web_identity);
+        // A stored identity that does not read back voids the session rather than dropping it.
+        sqlx::query("UPDATE sessions SET web_identity = '{}' WHERE access_key_id = ?")
+            .bind("ASIAWEBIDENTITY00000")
+            .execute(store.pool())
+            .await
+            .expect("update");
+        assert!(store.session("ASIAWEBIDENTITY00000").await.is_err());
     }
 
     #[tokio::test]

@@ -250,10 +250,13 @@ fn event(
 }
 
 /// The caller's Cognito identity, for `Lambda-Runtime-Cognito-Identity`: set when an identity
-/// pool's credentials signed the request. Identity pools are not built yet (their issue fills
-/// this from the caller the SigV4 check resolved); until then no caller has one.
-fn cognito_identity(_ctx: &RequestCtx) -> Option<CognitoIdentity> {
-    None
+/// pool's credentials signed the request.
+fn cognito_identity(ctx: &RequestCtx) -> Option<CognitoIdentity> {
+    let web = ctx.identity.iam()?.web_identity.as_deref()?;
+    Some(CognitoIdentity {
+        identity_id: web.identity_id.clone(),
+        identity_pool_id: web.identity_pool_id.clone(),
+    })
 }
 
 /// What API Gateway answers when Lambda's Invoke refused the call.
