@@ -3,14 +3,19 @@
 //! would deploy to Lambda behind an API Gateway REST API with a Cognito user pool authorizer.
 //!
 //! It reads the rider from the authorizer's claims (`cognito:username`, as the workshop's
-//! Node.js function does), the pickup location from the body, picks a unicorn from the fleet
+//! Node.js function does) or, when the caller signed with an identity pool's credentials
+//! (`AWS_IAM`, the workshop's IAM module), from the user-pool `sub` at the end of
+//! `requestContext.identity.cognitoAuthenticationProvider`
+//! (`…,cognito-idp.{region}.amazonaws.com/{pool}:CognitoSignIn:{sub}`); the workshop then looks
+//! the username up with ListUsers, this one reports the `sub`. The pickup location comes from the body, picks a unicorn from the fleet
 //! and answers `201` with the ride: `RideId`, `Unicorn`, `UnicornName`, `Eta`, `Rider`. It also
 //! echoes what it read from the event (`Caller`: the identity and claims of `requestContext`;
 //! `Event`: the event as `aws_lambda_events` parsed it), so that the gateway's tests can check
 //! the event through the function's own library. The workshop stores each ride in DynamoDB
 //! (`TABLE_NAME`); this one only reports the table it would write to.
 //!
-//! Without an authorizer it answers 500 `Authorization not configured`, as the workshop's does.
+//! With neither (no authorizer, or a guest's credentials) it answers 500
+//! `Authorization not configured`, as the workshop's does.
 
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
 use aws_lambda_events::encodings::Body;
@@ -35,17 +40,25 @@ async fn handle(
         .fields
         .get("claims")
         .cloned();
-    let Some(claims) = claims else {
-        return Ok(respond(
-            500,
-            &json!({"Error": "Authorization not configured", "Reference": ctx.request_id}),
-        ));
+    let identity = &request.request_context.identity;
+    let rider = match (&claims, identity.cognito_authentication_provider.as_deref()) {
+        (Some(claims), _) => claims
+            .get("cognito:username")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        (None, Some(provider)) if provider.contains(":CognitoSignIn:") => provider
+            .rsplit(":CognitoSignIn:")
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+        _ => {
+            return Ok(respond(
+                500,
+                &json!({"Error": "Authorization not configured", "Reference": ctx.request_id}),
+            ));
+        }
     };
-    let rider = claims
-        .get("cognito:username")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
     let body: Value = request
         .body
         .as_deref()
@@ -54,7 +67,6 @@ async fn handle(
     let pickup = &body["PickupLocation"];
     let ride_id = ride_id(&ctx.request_id);
     let (name, color, gender) = pick(&ride_id, pickup);
-    let identity = &request.request_context.identity;
     let answer = json!({
         "RideId": ride_id,
         "Unicorn": {"Name": name, "Color": color, "Gender": gender},
@@ -69,6 +81,7 @@ async fn handle(
             "userAgent": identity.user_agent,
             "userArn": identity.user_arn,
             "cognitoIdentityId": identity.cognito_identity_id,
+            "cognitoAuthenticationProvider": identity.cognito_authentication_provider,
         },
         "Event": request,
     });
