@@ -193,6 +193,17 @@ async fn a_rider_signs_up_signs_in_and_rides_a_unicorn_in_chromium() {
         "no screenshot at {}",
         screenshot.display()
     );
+    // RequestUnicorn ran once: for the signed ride, never for the refused one.
+    let invocations = server
+        .running
+        .as_ref()
+        .unwrap()
+        .services()
+        .functions()
+        .stats("RequestUnicorn")
+        .unwrap()
+        .invocations;
+    assert_eq!(invocations, 1);
 
     let status = tokio::time::timeout(Duration::from_secs(30), driver.wait())
         .await

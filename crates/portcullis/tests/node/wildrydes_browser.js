@@ -4,8 +4,8 @@
 //   node wildrydes_browser.js <page URL> <screenshot file>
 // The confirmation code is read from standard input after the line {"step":"registered"} is
 // printed (the test reads the outbox). The last line printed is the result, as JSON:
-//   {"ok": true, "unicorn", "ride", "unsigned", "protocols": [{url, method, status, protocol}]}
-// or {"ok": false, "message"}.
+//   {"ok": true, "unicorn", "ride", "unsigned", "protocols": [{url, method, status, protocol}], "logs"}
+// or {"ok": false, "message", ...}; "logs" are the page's console messages and errors.
 'use strict';
 const readline = require('node:readline');
 const { chromium } = require('playwright-core');
@@ -57,9 +57,9 @@ async function main() {
   });
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
   const page = await context.newPage();
-  const console = [];
-  page.on('console', (m) => console.push(`${m.type()}: ${m.text()}`));
-  page.on('pageerror', (e) => console.push(`pageerror: ${e.message}`));
+  const logs = [];
+  page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
 
   // The network as Chromium saw it, with each response's protocol ("h2", "http/1.1").
   const cdp = await context.newCDPSession(page);
@@ -90,10 +90,10 @@ async function main() {
     const unicorn = await page.locator('#unicorn-name').textContent();
     const unsigned = await step(page, 'unsigned', 'unsigned-result', '');
     await page.screenshot({ path: screenshot, fullPage: true });
-    await finish({ ok: true, unicorn, ride, unsigned, protocols, console });
+    await finish({ ok: true, unicorn, ride, unsigned, protocols, logs });
   } catch (err) {
     await page.screenshot({ path: screenshot, fullPage: true }).catch(() => {});
-    await finish({ ok: false, message: err.message, protocols, console });
+    await finish({ ok: false, message: err.message, protocols, logs });
   }
 }
 
