@@ -2,9 +2,10 @@
 // builds into its own temporary directory.
 import { build } from 'esbuild';
 import { copyFile, mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const here = import.meta.dirname;
+const here = dirname(fileURLToPath(import.meta.url));
 const outdir = resolve(process.argv[2] || join(here, 'dist'));
 await mkdir(outdir, { recursive: true });
 await build({
