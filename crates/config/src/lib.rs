@@ -73,7 +73,33 @@ pub struct Config {
 impl Config {
     /// The directory of the configuration file: relative paths in it are relative to this.
     pub fn dir(&self) -> &Path {
-        self.file.parent().unwrap_or(Path::new(""))
+        file_dir(&self.file)
+    }
+}
+
+/// The directory a configuration file is in. A bare file name (`--config portcullis.yaml`) has
+/// the empty path as its parent, which is no directory to resolve against or to run a function
+/// in: it is the current directory, `.`.
+pub(crate) fn file_dir(file: &Path) -> &Path {
+    match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+#[cfg(test)]
+mod file_dir_tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_file_name_is_in_the_current_directory() {
+        assert_eq!(file_dir(Path::new("portcullis.yaml")), Path::new("."));
+        assert_eq!(file_dir(Path::new("./portcullis.yaml")), Path::new("."));
+        assert_eq!(
+            file_dir(Path::new("examples/x.yaml")),
+            Path::new("examples")
+        );
+        assert_eq!(file_dir(Path::new("/etc/p.yaml")), Path::new("/etc"));
     }
 }
 

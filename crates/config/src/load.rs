@@ -95,7 +95,7 @@ pub fn load_with(path: &Path, overrides: &Overrides) -> Result<Config, Report> {
             return Err(report);
         }
     };
-    let base = path.parent().map_or_else(PathBuf::new, Path::to_path_buf);
+    let base = crate::file_dir(path).to_path_buf();
     let mut loader = Loader {
         report,
         file: path.to_path_buf(),
