@@ -171,3 +171,22 @@ async fn refusals_do_not_repeat_the_path() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(!body.contains("SECRET"));
 }
+
+proptest::proptest! {
+    /// Whatever the path (segments of dots, slashes, escapes, separators of either OS), an
+    /// accepted one names only plain, visible names below the directory.
+    #[test]
+    fn accepted_paths_stay_below_the_directory(
+        segments in proptest::collection::vec("(\\.|\\.\\.|%2[eEfF]|%5[cC]|%00|\\\\|[a-z.]{0,3}|/)*", 0..6)
+    ) {
+        let path = format!("/{}", segments.join("/"));
+        if let Ok(relative) = Site::relative(&path) {
+            for component in relative.components() {
+                let std::path::Component::Normal(name) = component else {
+                    panic!("{path:?} gave {relative:?}");
+                };
+                proptest::prop_assert!(!name.to_string_lossy().starts_with('.'), "{path:?}");
+            }
+        }
+    }
+}
