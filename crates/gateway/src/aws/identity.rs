@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::request::Parts;
-use http::{Request, Response, StatusCode};
+use http::{Request, Response};
 use hyper::body::Incoming;
 use iam::AuthzInput;
 use identitypools::input::{MAX_INPUT_BYTES, Operation};
@@ -30,7 +30,6 @@ use crate::pipeline::ConnInfo;
 use crate::pipeline::integrate::RequestBody;
 use crate::services::Services;
 
-const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 /// The federated principal identity pools assume roles as.
 pub(crate) const COGNITO_IDENTITY: &str = "cognito-identity.amazonaws.com";
 /// Cognito Identity's credentials last one hour.
@@ -82,12 +81,7 @@ pub(super) async fn handle(
         Err(e) => Err(e),
     };
     match result {
-        Ok(answer) => super::answer(
-            StatusCode::OK,
-            CONTENT_TYPE,
-            answer.to_string(),
-            &super::new_request_id(),
-        ),
+        Ok(answer) => super::json::ok(&answer),
         Err(e) => {
             tracing::debug!(operation = %op, error = e.kind.name(), "identity pool operation refused");
             error(&e)
@@ -96,13 +90,7 @@ pub(super) async fn handle(
 }
 
 fn error(e: &IdentityError) -> Response<Body> {
-    let status = StatusCode::from_u16(e.kind.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = super::answer(status, CONTENT_TYPE, e.body(), &super::new_request_id());
-    response.headers_mut().insert(
-        "x-amzn-errortype",
-        http::HeaderValue::from_static(e.kind.name()),
-    );
-    response
+    super::json::typed_error(e.kind.status(), e.kind.name(), e.body())
 }
 
 fn internal(what: impl std::fmt::Display) -> IdentityError {
