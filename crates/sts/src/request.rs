@@ -12,6 +12,7 @@ use crate::error::StsError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StsRequest {
     AssumeRole(AssumeRole),
+    AssumeRoleWithWebIdentity(crate::web_identity::AssumeRoleWithWebIdentity),
     GetCallerIdentity,
 }
 
@@ -46,6 +47,9 @@ pub fn parse(params: &[u8]) -> Result<StsRequest, StsError> {
     match action.as_str() {
         "GetCallerIdentity" => Ok(StsRequest::GetCallerIdentity),
         "AssumeRole" => assume_role(&map).map(StsRequest::AssumeRole),
+        "AssumeRoleWithWebIdentity" => {
+            crate::web_identity::parse(&map).map(StsRequest::AssumeRoleWithWebIdentity)
+        }
         other => Err(StsError::invalid_action(other)),
     }
 }
@@ -60,13 +64,13 @@ impl StsError {
     }
 }
 
-fn constraint(value: &str, field: &str, rule: &str) -> StsError {
+pub(crate) fn constraint(value: &str, field: &str, rule: &str) -> StsError {
     StsError::validation(format!(
         "1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: {rule}"
     ))
 }
 
-fn required<'a>(
+pub(crate) fn required<'a>(
     map: &'a BTreeMap<String, String>,
     name: &str,
     field: &str,
@@ -84,15 +88,8 @@ fn is_session_chars(s: &str) -> bool {
         .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
 }
 
-fn assume_role(map: &BTreeMap<String, String>) -> Result<AssumeRole, StsError> {
-    let role_arn = required(map, "RoleArn", "roleArn")?;
-    if !(20..=2048).contains(&role_arn.len()) {
-        return Err(constraint(
-            role_arn,
-            "roleArn",
-            "Member must have length greater than or equal to 20",
-        ));
-    }
+/// `RoleSessionName`: 2-64 characters of `[\w+=,.@-]`.
+pub(crate) fn session_name(map: &BTreeMap<String, String>) -> Result<&str, StsError> {
     let name = required(map, "RoleSessionName", "roleSessionName")?;
     if !(2..=64).contains(&name.len()) {
         return Err(constraint(
@@ -108,6 +105,19 @@ fn assume_role(map: &BTreeMap<String, String>) -> Result<AssumeRole, StsError> {
             "Member must satisfy regular expression pattern: [\\w+=,.@-]*",
         ));
     }
+    Ok(name)
+}
+
+fn assume_role(map: &BTreeMap<String, String>) -> Result<AssumeRole, StsError> {
+    let role_arn = required(map, "RoleArn", "roleArn")?;
+    if !(20..=2048).contains(&role_arn.len()) {
+        return Err(constraint(
+            role_arn,
+            "roleArn",
+            "Member must have length greater than or equal to 20",
+        ));
+    }
+    let name = session_name(map)?;
     let duration_seconds = match map.get("DurationSeconds") {
         None => None,
         Some(d) => {

@@ -27,6 +27,7 @@ mod open_id;
 mod query;
 mod rest_json;
 pub(crate) mod sts;
+mod web_identity;
 
 use std::sync::Arc;
 

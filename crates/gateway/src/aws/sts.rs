@@ -1,5 +1,6 @@
-//! STS on the edge endpoint: `AssumeRole` and `GetCallerIdentity` in the Query protocol
-//! (dispatched by [`super::query`]).
+//! STS on the edge endpoint: `AssumeRole`, `GetCallerIdentity` and (unsigned)
+//! `AssumeRoleWithWebIdentity` (`aws/web_identity.rs`) in the Query protocol (dispatched by
+//! [`super::query`]).
 //!
 //! A request is authenticated with SigV4 for the `sts` service, and `AssumeRole` is
 //! authorized with [`iam::authorize_assume_role`]: the role's trust policy must itself allow the
@@ -95,9 +96,9 @@ fn sts_error(failure: AuthFailure) -> StsError {
 
 /// Where the caller connected from, for the IAM condition keys.
 #[derive(Clone, Copy)]
-struct Client {
-    ip: std::net::IpAddr,
-    secure: bool,
+pub(super) struct Client {
+    pub(super) ip: std::net::IpAddr,
+    pub(super) secure: bool,
 }
 
 async fn serve(
@@ -113,15 +114,37 @@ async fn serve(
     let gw = &*deployment;
     auth::ensure_host_header(parts);
     let now = svc.clock.now();
-    let pending = auth::identify(&gw.credentials, &gw.sts_verifier, parts, now)
-        .await
-        .map_err(sts_error)?;
+    let pending = match auth::identify(&gw.credentials, &gw.sts_verifier, parts, now).await {
+        Ok(p) => Some(p),
+        // Unsigned: only AssumeRoleWithWebIdentity may be, as on AWS (its parameters decide,
+        // below); anything else is refused once they are read.
+        Err(AuthFailure::Missing) => None,
+        Err(failure) => return Err(sts_error(failure)),
+    };
     let body = read_body(body, deadline).await?;
-    let caller = auth::verify(pending, &gw.sts_verifier, parts, &body, now).map_err(sts_error)?;
+    let caller = match pending {
+        Some(p) => Some(auth::verify(p, &gw.sts_verifier, parts, &body, now).map_err(sts_error)?),
+        None => None,
+    };
     let params: &[u8] = if parts.method == Method::POST {
         &body
     } else {
         parts.uri.query().unwrap_or("").as_bytes()
+    };
+    let Some(caller) = caller else {
+        let web_identity = form_urlencoded::parse(params)
+            .any(|(k, v)| k == "Action" && v == "AssumeRoleWithWebIdentity");
+        if !web_identity {
+            return Err(StsError::missing_authentication_token());
+        }
+        let sts::StsRequest::AssumeRoleWithWebIdentity(request) = sts::parse(params)? else {
+            return Err(StsError::missing_authentication_token());
+        };
+        let xml = super::web_identity::assume_role_with_web_identity(
+            svc, gw, client, parts, &request, request_id,
+        )
+        .await?;
+        return Ok((xml, "assume_role_with_web_identity"));
     };
     match sts::parse(params)? {
         sts::StsRequest::GetCallerIdentity => {
@@ -139,6 +162,14 @@ async fn serve(
         sts::StsRequest::AssumeRole(request) => {
             let xml = assume_role(svc, gw, client, parts, &caller, &request, request_id).await?;
             Ok((xml, "assume_role"))
+        }
+        // Signed, which it need not be: the token decides, not the signer.
+        sts::StsRequest::AssumeRoleWithWebIdentity(request) => {
+            let xml = super::web_identity::assume_role_with_web_identity(
+                svc, gw, client, parts, &request, request_id,
+            )
+            .await?;
+            Ok((xml, "assume_role_with_web_identity"))
         }
     }
 }

@@ -9,6 +9,10 @@ fuzz_target!(|data: &[u8]| {
         Ok(sts::StsRequest::AssumeRole(r)) => {
             assert!(r.role_session_name.len() >= 2 && r.role_session_name.len() <= 64);
         }
+        Ok(sts::StsRequest::AssumeRoleWithWebIdentity(r)) => {
+            assert!(r.role_session_name.len() >= 2 && r.role_session_name.len() <= 64);
+            assert!(r.web_identity_token.len() >= 4 && r.web_identity_token.len() <= 20_000);
+        }
         Ok(sts::StsRequest::GetCallerIdentity) => {}
         Err(e) => {
             let xml = sts::response::error(&e, "fuzz");
