@@ -19,6 +19,7 @@ pub mod credentials;
 pub mod error;
 pub mod request;
 pub mod response;
+pub mod tags;
 pub mod web_identity;
 
 pub use error::StsError;

@@ -25,6 +25,8 @@ pub struct AssumeRole {
     pub policy: Option<String>,
     pub external_id: Option<String>,
     pub source_identity: Option<String>,
+    /// Session tags (`Tags.member.N`, `TransitiveTagKeys.member.N`).
+    pub tags: crate::tags::SessionTags,
 }
 
 /// Longest session policy STS accepts, in characters.
@@ -160,14 +162,12 @@ fn assume_role(map: &BTreeMap<String, String>) -> Result<AssumeRole, StsError> {
             "Member must satisfy regular expression pattern: [\\w+=,.@-]*",
         ));
     }
-    if map
-        .keys()
-        .any(|k| k.starts_with("PolicyArns.") || k.starts_with("Tags."))
-    {
+    if map.keys().any(|k| k.starts_with("PolicyArns.")) {
         return Err(StsError::validation(
-            "PolicyArns and session Tags are not supported by this endpoint yet",
+            "PolicyArns (managed session policies) are not supported by this endpoint; pass the policy inline in Policy",
         ));
     }
+    let tags = crate::tags::parse(map)?;
     Ok(AssumeRole {
         role_arn: role_arn.to_string(),
         role_session_name: name.to_string(),
@@ -175,6 +175,7 @@ fn assume_role(map: &BTreeMap<String, String>) -> Result<AssumeRole, StsError> {
         policy,
         external_id,
         source_identity,
+        tags,
     })
 }
 
@@ -198,6 +199,7 @@ mod tests {
                 policy: Some("{}".into()),
                 external_id: None,
                 source_identity: None,
+                tags: Default::default(),
             })
         );
         assert_eq!(

@@ -538,6 +538,7 @@ async fn credentials(
         source_identity: None,
         issued_to: format!("{COGNITO_IDENTITY}/{identity_id}"),
         web_identity: Some(web.identity.clone()),
+        session_tags: None,
     };
     svc.store
         .sessions

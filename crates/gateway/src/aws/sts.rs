@@ -234,6 +234,16 @@ async fn assume_role(
     if let Some(s) = &request.source_identity {
         context.insert("sts:SourceIdentity", s.as_str());
     }
+    let chained = matches!(principal.kind(), PrincipalKind::AssumedRole { .. });
+    let tags = session_tags(caller, &request.tags, chained)?;
+    if let Some(t) = &tags {
+        // The tags the new session is to carry, for conditions on sts:AssumeRole and
+        // sts:TagSession alike.
+        for (k, v) in &t.tags {
+            context.insert(&format!("aws:RequestTag/{k}"), v.as_str());
+        }
+        context.insert_values("aws:TagKeys", t.tags.keys().map(String::as_str));
+    }
     // The trust policy must allow, with its conditions (`sts:ExternalId`, `aws:SourceIp`, …)
     // holding; identity policies are needed as well for account delegation and cross-account
     // callers (see `iam::authorize_assume_role`).
@@ -259,8 +269,38 @@ async fn assume_role(
         );
         return Err(deny(result.deny_message(principal, ACTION, role.arn())));
     }
+    // A session with tags needs sts:TagSession as well, allowed the same way (the trust
+    // policy, and the identity policies where AssumeRole needs them).
+    if tags.is_some() {
+        const TAG_SESSION: &str = "sts:TagSession";
+        let result = iam::authorize_assume_role(&AuthzInput {
+            principal,
+            action: TAG_SESSION,
+            resource: role.arn(),
+            context: &context,
+            resource_account: role.account(),
+            identity: Some(&caller.policies),
+            session_policies: caller.session_policies.as_deref(),
+            resource_policy: Some(role.trust_policy()),
+        });
+        if !result.is_allowed() {
+            tracing::info!(
+                target: "portcullis::auth",
+                request_id,
+                principal = principal.arn(),
+                role = role.arn(),
+                reason = result.reason().label(),
+                "AssumeRole with session tags denied\n{}",
+                result.explanation().for_request(principal, TAG_SESSION, role.arn())
+            );
+            return Err(deny(result.deny_message(
+                principal,
+                TAG_SESSION,
+                role.arn(),
+            )));
+        }
+    }
 
-    let chained = matches!(principal.kind(), PrincipalKind::AssumedRole { .. });
     let requested = Duration::from_secs(u64::from(
         request
             .duration_seconds
@@ -292,7 +332,10 @@ async fn assume_role(
     .map_err(|e| StsError::internal(e.to_string()))?;
     let (access_key_id, secret_access_key, session_token) = minted;
     let expiration = now + requested;
-    let session_principal = role.session_principal(&request.role_session_name);
+    let session_principal = match &tags {
+        Some(t) => role.session_principal_with_tags(&request.role_session_name, &t.tags),
+        None => role.session_principal(&request.role_session_name),
+    };
     let session = store::SessionCredentials {
         access_key_id,
         secret_access_key,
@@ -304,6 +347,7 @@ async fn assume_role(
         source_identity: request.source_identity.clone(),
         issued_to: principal.arn().to_string(),
         web_identity: None,
+        session_tags: tags,
     };
     svc.store
         .sessions
@@ -336,4 +380,43 @@ async fn assume_role(
         },
         request_id,
     ))
+}
+
+/// The new session's tags: the request's, and in role chaining the calling session's
+/// transitive tags, which pass on as transitive again and cannot be given another value (AWS's
+/// rule for transitive tags). `None` when there are none.
+fn session_tags(
+    caller: &Caller,
+    request: &sts::tags::SessionTags,
+    chained: bool,
+) -> Result<Option<store::SessionTags>, StsError> {
+    let mut out = store::SessionTags::default();
+    if let Some(inherited) = caller.session_tags.as_deref().filter(|_| chained) {
+        for key in &inherited.transitive {
+            if let Some(value) = inherited.tags.get(key) {
+                out.tags.insert(key.clone(), value.clone());
+                out.transitive.push(key.clone());
+            }
+        }
+    }
+    for (key, value) in &request.tags {
+        if out.tags.keys().any(|k| k.eq_ignore_ascii_case(key)) {
+            return Err(StsError::validation(format!(
+                "The session tag {key} is a transitive tag of the calling session and cannot be set again"
+            )));
+        }
+        out.tags.insert(key.clone(), value.clone());
+    }
+    for key in &request.transitive {
+        if !out.transitive.contains(key) {
+            out.transitive.push(key.clone());
+        }
+    }
+    if out.tags.len() > sts::tags::MAX_TAGS {
+        return Err(StsError::validation(format!(
+            "A session may carry at most {} session tags, inherited transitive tags included",
+            sts::tags::MAX_TAGS
+        )));
+    }
+    Ok((!out.tags.is_empty()).then_some(out))
 }

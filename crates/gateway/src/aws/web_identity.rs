@@ -172,6 +172,7 @@ pub(super) async fn assume_role_with_web_identity(
         source_identity: None,
         issued_to: format!("{}/{subject}", principal.unique_id()),
         web_identity,
+        session_tags: None,
     };
     svc.store
         .sessions
