@@ -1,6 +1,7 @@
-//! The AWS CLI's `sts assume-role-with-web-identity` (botocore, unsigned as it sends it) against
-//! the real server, with a user pool's ID token: its exit status, and the JSON it prints is
-//! AWS's shape. Needs botocore and the AWS CLI (`tests/python/requirements.txt`).
+//! STS's unsigned action on the wire: the AWS CLI's `sts assume-role-with-web-identity`
+//! (botocore, unsigned as it sends it) against the real server with a user pool's ID token —
+//! its exit status, and the JSON it prints is AWS's shape; needs botocore and the AWS CLI
+//! (`tests/python/requirements.txt`) — and every other unsigned STS request refused.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -8,6 +9,7 @@ mod common;
 use std::process::Command;
 
 use common::*;
+use http::Method;
 
 const POOL: &str = "us-east-1_CliPool";
 const WEB: &str = "web";
@@ -111,4 +113,44 @@ async fn the_aws_cli_assumes_a_role_with_a_user_pool_token() {
         .unwrap();
     assert_ne!(status, 0);
     assert!(out.contains("InvalidIdentityToken"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_assume_role_with_web_identity_may_be_unsigned() {
+    let server = TestServer::start(Workspace::new(), &config()).await;
+    let form = [("content-type", "application/x-www-form-urlencoded")];
+    for body in [
+        "Action=GetCallerIdentity&Version=2011-06-15",
+        "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2FPoolRole&RoleSessionName=s1",
+        "Action=Nonsense",
+        "",
+    ] {
+        let r = server
+            .client
+            .send(Method::POST, &server.url("/"), &form, body)
+            .await;
+        assert_eq!(r.status, 403, "{body}: {}", r.text());
+        assert!(
+            r.text().contains("<Code>MissingAuthenticationToken</Code>"),
+            "{body}: {}",
+            r.text()
+        );
+    }
+    // Unsigned web identity requests are validated in STS's words.
+    let r = server
+        .client
+        .send(
+            Method::POST,
+            &server.url("/"),
+            &form,
+            "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleSessionName=s1&WebIdentityToken=a.b.c",
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(
+        r.text().contains("<Code>ValidationError</Code>"),
+        "{}",
+        r.text()
+    );
+    assert!(r.text().contains("roleArn"), "{}", r.text());
 }
