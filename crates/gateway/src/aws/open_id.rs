@@ -7,7 +7,8 @@
 //!
 //! The signing keys are kept like a user pool's, in the same store under the key-set name
 //! [`KEY_SET`] (which no user pool id can be: those are `{region}_{name}`): generated once for
-//! every node, re-read every 60 s, and re-read on an unknown `kid`.
+//! every node, re-read every 60 s, and re-read on an unknown `kid`; rotated by
+//! `portcullis identitypool rotate-keys`.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -22,7 +23,7 @@ use crate::deploy::Deployment;
 use crate::services::Services;
 
 /// The name the OpenID tokens' keys are stored under, beside the user pools' keys.
-pub(crate) const KEY_SET: &str = "cognito-identity.amazonaws.com";
+pub(crate) const KEY_SET: &str = cognito::keys::OPEN_ID_KEY_SET;
 /// Where the key set is published (AWS's path for this issuer).
 pub(crate) const JWKS_PATH: &str = "/.well-known/jwks_uri";
 
