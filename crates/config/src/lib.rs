@@ -49,6 +49,8 @@ pub struct Config {
     pub admin_listen: SocketAddr,
     pub storage: Storage,
     pub tls: Option<TlsFiles>,
+    /// Static files served on a listener of their own (`site:`), with the edge's TLS.
+    pub site: Option<SiteConfig>,
     pub server: ServerSettings,
     pub apis: Vec<ApiDeployment>,
     /// The account-level throttle, applied to every request to every API.
@@ -87,6 +89,14 @@ pub enum Storage {
 pub struct TlsFiles {
     pub cert_file: PathBuf,
     pub key_file: PathBuf,
+}
+
+/// A directory of static files (a web page calling the gateway) and the address it is served on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteConfig {
+    pub listen: SocketAddr,
+    /// The directory, canonical (symlinks resolved): no file outside it is served.
+    pub dir: PathBuf,
 }
 
 /// Connection handling limits of the edge listener.

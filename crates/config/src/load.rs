@@ -19,6 +19,7 @@ mod apis;
 mod functions;
 mod identity_pools;
 mod server;
+mod site;
 mod stage;
 mod storage;
 mod top_level;
@@ -61,6 +62,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "user_pools",
     "identity_pools",
     "functions",
+    "site",
 ];
 
 pub fn load(path: &Path) -> Result<Config, Report> {
@@ -193,6 +195,7 @@ impl Loader {
         );
         let storage = self.storage(&root, overrides.storage.as_deref());
         let tls = self.tls(&root);
+        let site = self.site(&root);
         let server = self.server(&root);
         let iam = self.iam(root.get("iam"), &account_id);
         let user_pools = self.user_pools(&root, &account_id);
@@ -211,6 +214,7 @@ impl Loader {
             admin_listen: admin_listen?,
             storage: storage?,
             tls,
+            site,
             server,
             apis,
             account_throttle,

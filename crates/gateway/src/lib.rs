@@ -28,6 +28,7 @@ pub mod pipeline;
 mod responses;
 pub mod server;
 mod services;
+pub mod site;
 pub mod tls;
 pub mod usage;
 mod workers;

@@ -1,4 +1,5 @@
-//! Listeners: the edge endpoint (HTTP/1.1 and HTTP/2, plain or TLS) and the admin endpoint.
+//! Listeners: the edge endpoint (HTTP/1.1 and HTTP/2, plain or TLS), the admin endpoint and the
+//! static site (`site.rs`, with the edge's TLS).
 //!
 //! Connection hygiene lives here, not in the pipeline: a client must send its request head within
 //! `header_read_timeout`; a connection with no request in flight for `idle_timeout` is closed;
@@ -16,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use config::ServerSettings;
+use config::{ServerSettings, SiteConfig};
 use http::{Request, Response};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
@@ -34,6 +35,7 @@ use crate::aws;
 use crate::body::Body;
 use crate::pipeline::ConnInfo;
 use crate::services::Services;
+use crate::site::Site;
 use crate::workers;
 
 /// Bound listeners, before serving. Binding first lets the caller learn the real addresses
@@ -41,17 +43,40 @@ use crate::workers;
 pub struct Listeners {
     pub edge: TcpListener,
     pub admin: TcpListener,
+    /// The static site's listener and what it serves (`site:`), when configured.
+    pub site: Option<(TcpListener, Arc<Site>)>,
+}
+
+async fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))
 }
 
 impl Listeners {
-    pub async fn bind(edge: SocketAddr, admin: SocketAddr) -> io::Result<Listeners> {
-        let edge = TcpListener::bind(edge)
-            .await
-            .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {edge}: {e}")))?;
-        let admin = TcpListener::bind(admin)
-            .await
-            .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {admin}: {e}")))?;
-        Ok(Listeners { edge, admin })
+    pub async fn bind(
+        edge: SocketAddr,
+        admin: SocketAddr,
+        site: Option<&SiteConfig>,
+    ) -> io::Result<Listeners> {
+        let edge = bind(edge).await?;
+        let admin = bind(admin).await?;
+        let site = match site {
+            Some(site) => Some((
+                bind(site.listen).await?,
+                Arc::new(Site::new(site.dir.clone())),
+            )),
+            None => None,
+        };
+        Ok(Listeners { edge, admin, site })
+    }
+
+    /// The site listener's address, when there is one.
+    pub fn site_addr(&self) -> io::Result<Option<SocketAddr>> {
+        self.site
+            .as_ref()
+            .map(|(listener, _)| listener.local_addr())
+            .transpose()
     }
 
     pub fn edge_addr(&self) -> io::Result<SocketAddr> {
@@ -79,6 +104,22 @@ pub async fn serve(
     let tracker = TaskTracker::new();
     let settings = Arc::new(settings);
     let secure = tls.is_some();
+    // The site is served with the edge's TLS: a page loaded over HTTPS may call the edge, and
+    // its browser then speaks HTTP/2 to both.
+    let site = listeners.site.map(|(listener, site)| {
+        let serve = connection_server(
+            tls.clone(),
+            settings.clone(),
+            stop_rx.clone(),
+            Handler::Site(site),
+        );
+        tokio::spawn(accept_loop(
+            listener,
+            secure,
+            stop_rx.clone(),
+            Spawn::Here(serve, tracker.clone()),
+        ))
+    });
     let edge_serve = connection_server(
         tls,
         settings.clone(),
@@ -125,6 +166,9 @@ pub async fn serve(
     let _ = stop_tx.send(true);
     let _ = edge.await;
     let _ = admin.await;
+    if let Some(site) = site {
+        let _ = site.await;
+    }
     tracker.close();
     let open = if tokio::time::timeout(settings.shutdown_grace, tracker.wait())
         .await
@@ -152,6 +196,8 @@ enum Handler {
     /// The edge endpoint, behind its admission limit.
     Edge(Arc<Services>, Arc<Admission>),
     Admin(Arc<Services>),
+    /// The static site (`site.rs`).
+    Site(Arc<Site>),
 }
 
 impl Handler {
@@ -167,6 +213,7 @@ impl Handler {
                 response
             }
             Handler::Admin(svc) => admin::handle(&svc, conn, req).await,
+            Handler::Site(site) => site.handle(req).await,
         }
     }
 }

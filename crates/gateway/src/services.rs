@@ -68,6 +68,7 @@ struct Fixed {
     admin_listen: SocketAddr,
     storage: Storage,
     tls: Option<TlsFiles>,
+    site: Option<config::SiteConfig>,
     server: ServerSettings,
     /// The function host is started once, with these: its environments and their processes are
     /// not swapped by a reload.
@@ -81,6 +82,7 @@ impl Fixed {
             admin_listen: config.admin_listen,
             storage: config.storage.clone(),
             tls: config.tls.clone(),
+            site: config.site.clone(),
             server: config.server.clone(),
             functions: config.functions.clone(),
         }
@@ -100,6 +102,9 @@ impl Fixed {
         }
         if self.tls != other.tls {
             changed.push("tls");
+        }
+        if self.site != other.site {
+            changed.push("site");
         }
         if self.server != other.server {
             changed.push("server");

@@ -34,6 +34,8 @@ pub struct StartOptions {
 pub struct Running {
     pub edge: SocketAddr,
     pub admin: SocketAddr,
+    /// The static site's address (`site:`), when configured; same scheme as the edge.
+    pub site: Option<SocketAddr>,
     /// `http` or `https`.
     pub scheme: &'static str,
     /// The development certificate, when `dev_tls` generated or reused one.
@@ -200,9 +202,11 @@ pub async fn start(config: Config, options: StartOptions) -> anyhow::Result<Runn
     };
     let scheme = if acceptor.is_some() { "https" } else { "http" };
 
-    let listeners = Listeners::bind(config.listen, config.admin_listen).await?;
+    let listeners =
+        Listeners::bind(config.listen, config.admin_listen, config.site.as_ref()).await?;
     let edge = listeners.edge_addr()?;
     let admin = listeners.admin_addr()?;
+    let site = listeners.site_addr()?;
     // The user pools' default issuer base: the edge endpoint as clients reach it.
     services
         .user_pools()
@@ -229,6 +233,9 @@ pub async fn start(config: Config, options: StartOptions) -> anyhow::Result<Runn
             }),
     );
     tracing::info!(storage = %store.health.describe(), "serving {} API(s)", config.apis.len());
+    if let (Some(site), Some(files)) = (site, &config.site) {
+        tracing::info!("site {}: {scheme}://{site}/", files.dir.display());
+    }
     for api in &config.apis {
         for stage in &api.stages {
             tracing::info!(
@@ -243,6 +250,7 @@ pub async fn start(config: Config, options: StartOptions) -> anyhow::Result<Runn
     Ok(Running {
         edge,
         admin,
+        site,
         scheme,
         dev_certificate,
         stop: Some(stop_tx),

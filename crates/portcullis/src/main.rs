@@ -455,6 +455,9 @@ fn serve(
         }
         println!("listening on {}://{} (edge)", running.scheme, running.edge);
         println!("listening on http://{} (admin)", running.admin);
+        if let Some(site) = running.site {
+            println!("listening on {}://{site} (site)", running.scheme);
+        }
         let _ = std::io::stdout().flush();
         serve_until_stopped(&running, path, overrides).await;
         let cut = running.stop().await?;
