@@ -167,6 +167,31 @@ impl Provider {
         Some(checked)
     }
 
+    /// Checks a web identity token for STS's `AssumeRoleWithWebIdentity` when `issuer` is one
+    /// of these pools (`None` if none is): an ID token of the pool (signature, expiry, issuer)
+    /// issued to any of its app clients — the role's trust policy decides which ones, by
+    /// `{provider}:aud` —, not revoked. Access tokens are refused: they carry no `aud`.
+    pub async fn authorize_web_identity(
+        &self,
+        issuer: &str,
+        token: &[u8],
+        now: SystemTime,
+    ) -> Option<Result<Verified, Refusal>> {
+        let pool = self.pools.values().find(|p| self.issuer_of(p) == issuer)?;
+        let clients: Vec<String> = pool.clients.iter().map(|c| c.id.clone()).collect();
+        let checked = self
+            .check(pool, &[], Some(&clients), token, now)
+            .await
+            .and_then(|v| {
+                if v.token_use() == Some(tokens::TokenUse::Id) {
+                    Ok(v)
+                } else {
+                    Err(Refusal::Token(TokenError::WrongTokenUse))
+                }
+            });
+        Some(checked)
+    }
+
     /// One pool's check: its keys (re-read once for an unknown `kid`), then the deny list.
     async fn check(
         &self,

@@ -16,6 +16,12 @@ use ring::hmac;
 use store::{SignInStore, StoreError, StoredSigningKey};
 use tokens::{Jwks, KeySet, SigningKey, StoredKey};
 
+/// The name the identity pools' OpenID token keys (GetOpenIdToken) are stored under, beside
+/// the pools' keys: no user pool id can be it (those are `{region}_{name}`).
+pub const OPEN_ID_KEY_SET: &str = "cognito-identity.amazonaws.com";
+/// The longest an OpenID token lives: how long a retired key of that set stays published.
+pub const OPEN_ID_TOKEN_LIFETIME: Duration = tokens::open_id::LIFETIME;
+
 /// How long a node keeps a pool's keys before reading them again.
 pub const REFRESH: Duration = Duration::from_secs(60);
 /// The shortest time between two re-reads caused by tokens naming unknown keys.

@@ -92,6 +92,9 @@ pub struct Caller {
     pub context: Arc<iam::RequestContext>,
     /// The identity-pool identity of credentials from GetCredentialsForIdentity.
     pub web_identity: Option<Arc<store::WebIdentity>>,
+    /// The session's tags (AssumeRole's `Tags`, with inherited transitive ones): their
+    /// transitive keys pass on when this session assumes a role.
+    pub session_tags: Option<Arc<store::SessionTags>>,
 }
 
 /// A resolved access key: who it belongs to and the secret that signs with it.
@@ -162,6 +165,7 @@ impl Credentials {
                     session_policies: None,
                     context: Arc::new(iam::RequestContext::for_principal(entry.principal())),
                     web_identity: None,
+                    session_tags: None,
                 };
                 let secret = entry.secret().clone();
                 (id.to_string(), ResolvedKey { caller, secret })
@@ -257,7 +261,10 @@ impl Credentials {
                 Err(_) => return Ok(None),
             },
         };
-        let principal = role.session_principal(&stored.session_name);
+        let principal = match &stored.session_tags {
+            Some(t) => role.session_principal_with_tags(&stored.session_name, &t.tags),
+            None => role.session_principal(&stored.session_name),
+        };
         let mut context = iam::RequestContext::for_principal(&principal);
         if let Some(web) = &stored.web_identity {
             web_identity_keys(&mut context, web);
@@ -266,6 +273,7 @@ impl Credentials {
             caller: Caller {
                 context: Arc::new(context),
                 web_identity: stored.web_identity.clone().map(Arc::new),
+                session_tags: stored.session_tags.clone().map(Arc::new),
                 principal: Arc::new(principal),
                 access_key_id: key_id.into(),
                 policies: role.policies().clone(),

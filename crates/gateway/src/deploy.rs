@@ -57,6 +57,10 @@ pub struct Deployment {
     pub(crate) identity_pools: Arc<Vec<config::IdentityPoolConfig>>,
     /// SigV4 verification for the identity pools' signed operations (`cognito-identity`).
     pub(crate) cognito_identity_verifier: sigv4::Verifier,
+    /// The issuers of the configuration's JWT authorizers, each with every audience those
+    /// authorizers accept: the OIDC providers STS's `AssumeRoleWithWebIdentity` trusts
+    /// (`aws/web_identity.rs`).
+    pub(crate) web_identity_issuers: HashMap<String, Vec<String>>,
 }
 
 /// One API with its route table and stages.
@@ -251,6 +255,7 @@ impl Deployment {
             })
             .collect();
         caches.retain(&live);
+        let web_identity_issuers = web_identity_issuers(apis.values().map(|a| &a.api));
         let single = if apis.len() == 1 {
             apis.values().next().cloned()
         } else {
@@ -285,6 +290,7 @@ impl Deployment {
             config_plans: config.usage_plans.clone(),
             account_throttle: crate::usage::index_bucket(config.account_throttle),
             idp: Arc::new(cognito::Provider::new(idp.clone(), &config.user_pools)),
+            web_identity_issuers,
         })
     }
 
@@ -295,6 +301,22 @@ impl Deployment {
     pub fn single_api(&self) -> Option<&Arc<ApiRuntime>> {
         self.single.as_ref()
     }
+}
+
+/// Every JWT authorizer's issuer with the union of their audiences.
+fn web_identity_issuers<'a>(apis: impl Iterator<Item = &'a Api>) -> HashMap<String, Vec<String>> {
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for method in apis.flat_map(|a| a.resources.iter().flat_map(|r| &r.methods)) {
+        if let restapi::Authorizer::Jwt { authorizer, .. } = &method.authorizer {
+            let audiences = out.entry(authorizer.issuer.clone()).or_default();
+            for aud in &authorizer.audiences {
+                if !audiences.contains(aud) {
+                    audiences.push(aud.clone());
+                }
+            }
+        }
+    }
+    out
 }
 
 fn compile_api(

@@ -432,7 +432,13 @@ fn identities(p: &Principal) -> smallvec::SmallVec<[Ident<'_>; 3]> {
     match p.kind() {
         PrincipalKind::Anonymous => out.push(Ident::Anonymous),
         PrincipalKind::Service { name } => out.push(Ident::Service(name)),
-        PrincipalKind::WebIdentity { provider } => out.push(Ident::Federated(provider)),
+        PrincipalKind::WebIdentity { provider } => {
+            out.push(Ident::Federated(provider));
+            // An OIDC provider is also named by its IAM ARN (`Principal::oidc_web_identity`).
+            if p.arn() != provider {
+                out.push(Ident::Federated(p.arn()));
+            }
+        }
         PrincipalKind::Account => out.push(Ident::Account(p.account())),
         PrincipalKind::User { .. } | PrincipalKind::FederatedUser { .. } => {
             out.push(Ident::Own(p.arn()));

@@ -172,6 +172,17 @@ impl Principal {
         }
     }
 
+    /// A caller vouched for by an OpenID Connect provider that trust policies may name two
+    /// ways: by the provider's host and path (`token.actions.githubusercontent.com`) or by
+    /// its IAM OIDC provider ARN (`arn:aws:iam::{account}:oidc-provider/{provider}`), as AWS
+    /// writes it. Both match a `Federated` principal element.
+    pub fn oidc_web_identity(provider: &str, account: &str) -> Principal {
+        Principal {
+            arn: format!("arn:{PARTITION}:iam::{account}:oidc-provider/{provider}"),
+            ..Principal::web_identity(provider)
+        }
+    }
+
     /// Replaces the principal's tags (IAM tags, or role tags overlaid with session tags).
     pub fn with_tags(mut self, tags: BTreeMap<String, String>) -> Principal {
         self.tags = tags;

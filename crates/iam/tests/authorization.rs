@@ -465,6 +465,35 @@ fn trust_policies_gate_assume_role() {
             .decision(),
         Decision::Allow
     );
+    // An OIDC provider is matched by its host/path or by its IAM ARN, and by nothing else.
+    let oidc = Principal::oidc_web_identity("issuer.example.com/pool", "123456789012");
+    let trusting = |federated: &str| {
+        let doc = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": federated}, "Action": "sts:AssumeRoleWithWebIdentity"}]});
+        NamedPolicy::new("t", Policy::parse(&doc, &ParseOptions::trust()).unwrap())
+    };
+    for (federated, expected) in [
+        ("issuer.example.com/pool", Decision::Allow),
+        (
+            "arn:aws:iam::123456789012:oidc-provider/issuer.example.com/pool",
+            Decision::Allow,
+        ),
+        (
+            "arn:aws:iam::111122223333:oidc-provider/issuer.example.com/pool",
+            Decision::ImplicitDeny,
+        ),
+        ("issuer.example.com/other", Decision::ImplicitDeny),
+        ("cognito-identity.amazonaws.com", Decision::ImplicitDeny),
+    ] {
+        let rp = trusting(federated);
+        assert_eq!(
+            Req::new(&oidc, role_arn)
+                .rp(&rp)
+                .action("sts:AssumeRoleWithWebIdentity")
+                .decision(),
+            expected,
+            "{federated}"
+        );
+    }
 }
 
 #[test]

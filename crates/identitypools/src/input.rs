@@ -25,6 +25,10 @@ pub enum Operation {
         logins: Option<Value>,
         custom_role_arn: Option<String>,
     },
+    GetOpenIdToken {
+        identity_id: String,
+        logins: Option<Value>,
+    },
     DescribeIdentity {
         identity_id: String,
     },
@@ -50,6 +54,7 @@ impl Operation {
         match self {
             Operation::GetId { .. } => "GetId",
             Operation::GetCredentialsForIdentity { .. } => "GetCredentialsForIdentity",
+            Operation::GetOpenIdToken { .. } => "GetOpenIdToken",
             Operation::DescribeIdentity { .. } => "DescribeIdentity",
             Operation::ListIdentities { .. } => "ListIdentities",
         }
@@ -109,12 +114,16 @@ impl Input {
     }
 }
 
-/// Parses the body of operation `op`. An unknown operation is `UnknownOperationException`;
-/// so is GetOpenIdToken, which is not served (docs/identitypools.md).
+/// Parses the body of operation `op`. An operation not served (the developer-identity and
+/// pool-management operations, docs/identitypools.md) is `UnknownOperationException`.
 pub fn parse_operation(op: &str, body: &[u8]) -> Result<Operation, IdentityError> {
     if !matches!(
         op,
-        "GetId" | "GetCredentialsForIdentity" | "DescribeIdentity" | "ListIdentities"
+        "GetId"
+            | "GetCredentialsForIdentity"
+            | "GetOpenIdToken"
+            | "DescribeIdentity"
+            | "ListIdentities"
     ) {
         return Err(IdentityError::new(
             ErrorType::UnknownOperation,
@@ -143,6 +152,10 @@ pub fn parse_operation(op: &str, body: &[u8]) -> Result<Operation, IdentityError
             identity_id: input.id("IdentityId", is_identity_id)?,
             logins: input.logins(),
             custom_role_arn: input.opt("CustomRoleArn")?,
+        },
+        "GetOpenIdToken" => Operation::GetOpenIdToken {
+            identity_id: input.id("IdentityId", is_identity_id)?,
+            logins: input.logins(),
         },
         "DescribeIdentity" => Operation::DescribeIdentity {
             identity_id: input.id("IdentityId", is_identity_id)?,
@@ -195,6 +208,30 @@ mod tests {
             }
         );
         assert!(!op.is_signed());
+    }
+
+    #[test]
+    fn get_open_id_token() {
+        let body = format!(r#"{{"IdentityId":"{POOL}","Logins":{{"k":"t"}}}}"#);
+        let op = parse_operation("GetOpenIdToken", body.as_bytes()).unwrap();
+        assert_eq!(
+            op,
+            Operation::GetOpenIdToken {
+                identity_id: POOL.into(),
+                logins: Some(serde_json::json!({"k": "t"})),
+            }
+        );
+        assert_eq!(op.name(), "GetOpenIdToken");
+        assert!(!op.is_signed(), "a public API, as on AWS");
+        let guest = format!(r#"{{"IdentityId":"{POOL}","Logins":null}}"#);
+        assert!(matches!(
+            parse_operation("GetOpenIdToken", guest.as_bytes()).unwrap(),
+            Operation::GetOpenIdToken { logins: None, .. }
+        ));
+        let e = parse_operation("GetOpenIdToken", b"{}").unwrap_err();
+        assert!(e.message.contains("'identityId'"), "{}", e.message);
+        let e = parse_operation("GetOpenIdToken", br#"{"IdentityId":"x"}"#).unwrap_err();
+        assert_eq!(e.kind, ErrorType::InvalidParameter);
     }
 
     #[test]

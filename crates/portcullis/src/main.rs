@@ -87,6 +87,21 @@ enum Command {
         #[command(subcommand)]
         command: UserpoolCommand,
     },
+    /// Identity pools, on the configuration's storage: the OpenID token key's rotation.
+    Identitypool {
+        /// The configuration file (its storage and identity pools).
+        #[arg(long, short, global = true, default_value = "portcullis.yaml")]
+        config: PathBuf,
+        #[command(subcommand)]
+        command: IdentitypoolCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum IdentitypoolCommand {
+    /// Make a new GetOpenIdToken signing key current; the old ones stay in
+    /// /.well-known/jwks_uri until their tokens expire.
+    RotateKeys,
 }
 
 #[derive(Subcommand)]
@@ -280,6 +295,13 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Identitypool { config, command } => match identitypool(&config, command) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Serve {
             config,
             listen,
@@ -301,6 +323,23 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+fn identitypool(path: &std::path::Path, command: IdentitypoolCommand) -> anyhow::Result<()> {
+    let config = config::load(path).map_err(|report| anyhow::anyhow!("{report}"))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let stores = portcullis::open_store(&config.storage).await?;
+        match command {
+            IdentitypoolCommand::RotateKeys => {
+                let kid = portcullis::userpool_cli::rotate_open_id_keys(&config, &stores).await?;
+                println!("{kid}");
+            }
+        }
+        Ok(())
+    })
 }
 
 fn userpool(path: &std::path::Path, command: UserpoolCommand) -> anyhow::Result<()> {

@@ -1,5 +1,6 @@
 //! `portcullis userpool …`: a pool's outbox (the codes the built-in sender delivered) and key
-//! rotation, on the configuration's storage. They work beside a running server (SQLite in WAL
+//! rotation, and `portcullis identitypool rotate-keys` (the OpenID tokens' key), on the
+//! configuration's storage. They work beside a running server (SQLite in WAL
 //! mode takes a second connection): a rotated key is picked up by every node within a minute,
 //! or at once by a node that sees a token signed with it.
 
@@ -73,5 +74,24 @@ pub async fn rotate_keys(
         .rotate(pool_id, now, pool.longest_token_validity())
         .await
         .context("rotating the pool's key")?;
+    Ok(rotated.set.current().kid().to_string())
+}
+
+/// Rotates the identity pools' OpenID token signing key (GetOpenIdToken's); returns the new
+/// key's id. Old keys stay published until the tokens they signed (10 minutes) have expired.
+pub async fn rotate_open_id_keys(config: &Config, stores: &Stores) -> anyhow::Result<String> {
+    if config.identity_pools.is_empty() {
+        bail!("the configuration has no identity pools: there is no OpenID token key to rotate");
+    }
+    let set = cognito::keys::OPEN_ID_KEY_SET;
+    let now = SystemTime::now();
+    let keys = cognito::KeyCache::new(stores.signin.clone());
+    keys.get(set, now)
+        .await
+        .context("reading the OpenID token keys")?;
+    let rotated = keys
+        .rotate(set, now, cognito::keys::OPEN_ID_TOKEN_LIFETIME)
+        .await
+        .context("rotating the OpenID token key")?;
     Ok(rotated.set.current().kid().to_string())
 }

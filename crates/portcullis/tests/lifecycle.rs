@@ -165,7 +165,7 @@ async fn aws_protocols_answer_unknown_operations_in_their_own_shape() {
     // JSON 1.1, by X-Amz-Target: an identity-pool operation not served, and an operation the
     // user pools do not serve.
     for target in [
-        "AWSCognitoIdentityService.GetOpenIdToken",
+        "AWSCognitoIdentityService.GetOpenIdTokenForDeveloperIdentity",
         "AWSCognitoIdentityProviderService.AdminResetUserPassword",
     ] {
         let json = server

@@ -43,7 +43,7 @@ use std::sync::Arc;
 pub use health::Health;
 pub use identity::{IdentityPage, IdentityStore, StoredIdentity};
 pub use session::{
-    SessionCredentials, SessionStore, StoredSession, WebIdentity, session_token_sha256,
+    SessionCredentials, SessionStore, SessionTags, StoredSession, WebIdentity, session_token_sha256,
 };
 pub use signin::{
     CODE_ATTEMPTS, CodeCheck, CodePurpose, CodeRedemption, OAuthCode, OutboxMessage, SignInSession,

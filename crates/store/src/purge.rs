@@ -113,6 +113,7 @@ mod tests {
             source_identity: None,
             issued_to: "arn:aws:iam::123456789012:user/demo".into(),
             web_identity: None,
+            session_tags: None,
         }
     }
 

@@ -37,6 +37,46 @@ pub struct SessionCredentials {
     pub issued_to: String,
     /// The identity-pool identity the credentials were issued for (GetCredentialsForIdentity).
     pub web_identity: Option<WebIdentity>,
+    /// AssumeRole's session tags, with those inherited as transitive.
+    pub session_tags: Option<SessionTags>,
+}
+
+/// A session's tags: the principal tags (`aws:PrincipalTag/*`) of requests signed with it,
+/// overriding the role's tags of the same key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionTags {
+    pub tags: std::collections::BTreeMap<String, String>,
+    /// Keys of `tags` that pass on to the sessions this session assumes (role chaining).
+    pub transitive: Vec<String>,
+}
+
+impl SessionTags {
+    /// The stored form.
+    pub fn to_json(&self) -> String {
+        serde_json::json!({"tags": self.tags, "transitive": self.transitive}).to_string()
+    }
+
+    /// Reads the stored form; `None` if it is not one, or names a transitive key that is not a
+    /// tag.
+    pub fn from_json(text: &str) -> Option<SessionTags> {
+        let v: serde_json::Value = serde_json::from_str(text).ok()?;
+        let tags = v
+            .get("tags")?
+            .as_object()?
+            .iter()
+            .map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+            .collect::<Option<std::collections::BTreeMap<_, _>>>()?;
+        let transitive = v
+            .get("transitive")?
+            .as_array()?
+            .iter()
+            .map(|k| k.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()?;
+        transitive
+            .iter()
+            .all(|k| tags.contains_key(k))
+            .then_some(SessionTags { tags, transitive })
+    }
 }
 
 /// The identity-pool identity behind temporary credentials: what the policy variables
@@ -126,6 +166,7 @@ impl SessionCredentials {
             source_identity: self.source_identity.clone(),
             issued_to: self.issued_to.clone(),
             web_identity: self.web_identity.clone(),
+            session_tags: self.session_tags.clone(),
         }
     }
 }
@@ -158,6 +199,7 @@ pub struct StoredSession {
     pub source_identity: Option<String>,
     pub issued_to: String,
     pub web_identity: Option<WebIdentity>,
+    pub session_tags: Option<SessionTags>,
 }
 
 // Hand-written: neither the secret nor the token's hash belongs in a log.
@@ -208,6 +250,7 @@ mod tests {
             source_identity: None,
             issued_to: "arn:aws:iam::123456789012:user/demo".into(),
             web_identity: None,
+            session_tags: None,
         }
     }
 

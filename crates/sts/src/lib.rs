@@ -1,6 +1,7 @@
-//! AWS Security Token Service, the part Portcullis serves on its edge endpoint: `AssumeRole` and
-//! `GetCallerIdentity`, in STS's query protocol (form-encoded parameters, XML answers), so that
-//! the AWS SDKs and CLI work against it with only an endpoint override.
+//! AWS Security Token Service, the part Portcullis serves on its edge endpoint: `AssumeRole`,
+//! `AssumeRoleWithWebIdentity` ([`web_identity`]) and `GetCallerIdentity`, in STS's query
+//! protocol (form-encoded parameters, XML answers), so that the AWS SDKs and CLI work against
+//! it with only an endpoint override.
 //!
 //! This crate is pure: it parses and validates requests ([`request`]), mints credentials from a
 //! cryptographic random source ([`credentials`]), and writes the XML AWS writes ([`response`]).
@@ -18,9 +19,12 @@ pub mod credentials;
 pub mod error;
 pub mod request;
 pub mod response;
+pub mod tags;
+pub mod web_identity;
 
 pub use error::StsError;
 pub use request::{AssumeRole, StsRequest, parse};
+pub use web_identity::AssumeRoleWithWebIdentity;
 
 /// STS's XML namespace and API version.
 pub const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";

@@ -12,6 +12,7 @@ use crate::error::StsError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StsRequest {
     AssumeRole(AssumeRole),
+    AssumeRoleWithWebIdentity(crate::web_identity::AssumeRoleWithWebIdentity),
     GetCallerIdentity,
 }
 
@@ -24,6 +25,8 @@ pub struct AssumeRole {
     pub policy: Option<String>,
     pub external_id: Option<String>,
     pub source_identity: Option<String>,
+    /// Session tags (`Tags.member.N`, `TransitiveTagKeys.member.N`).
+    pub tags: crate::tags::SessionTags,
 }
 
 /// Longest session policy STS accepts, in characters.
@@ -46,6 +49,9 @@ pub fn parse(params: &[u8]) -> Result<StsRequest, StsError> {
     match action.as_str() {
         "GetCallerIdentity" => Ok(StsRequest::GetCallerIdentity),
         "AssumeRole" => assume_role(&map).map(StsRequest::AssumeRole),
+        "AssumeRoleWithWebIdentity" => {
+            crate::web_identity::parse(&map).map(StsRequest::AssumeRoleWithWebIdentity)
+        }
         other => Err(StsError::invalid_action(other)),
     }
 }
@@ -60,13 +66,13 @@ impl StsError {
     }
 }
 
-fn constraint(value: &str, field: &str, rule: &str) -> StsError {
+pub(crate) fn constraint(value: &str, field: &str, rule: &str) -> StsError {
     StsError::validation(format!(
         "1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: {rule}"
     ))
 }
 
-fn required<'a>(
+pub(crate) fn required<'a>(
     map: &'a BTreeMap<String, String>,
     name: &str,
     field: &str,
@@ -84,15 +90,8 @@ fn is_session_chars(s: &str) -> bool {
         .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
 }
 
-fn assume_role(map: &BTreeMap<String, String>) -> Result<AssumeRole, StsError> {
-    let role_arn = required(map, "RoleArn", "roleArn")?;
-    if !(20..=2048).contains(&role_arn.len()) {
-        return Err(constraint(
-            role_arn,
-            "roleArn",
-            "Member must have length greater than or equal to 20",
-        ));
-    }
+/// `RoleSessionName`: 2-64 characters of `[\w+=,.@-]`.
+pub(crate) fn session_name(map: &BTreeMap<String, String>) -> Result<&str, StsError> {
     let name = required(map, "RoleSessionName", "roleSessionName")?;
     if !(2..=64).contains(&name.len()) {
         return Err(constraint(
@@ -108,6 +107,19 @@ fn assume_role(map: &BTreeMap<String, String>) -> Result<AssumeRole, StsError> {
             "Member must satisfy regular expression pattern: [\\w+=,.@-]*",
         ));
     }
+    Ok(name)
+}
+
+fn assume_role(map: &BTreeMap<String, String>) -> Result<AssumeRole, StsError> {
+    let role_arn = required(map, "RoleArn", "roleArn")?;
+    if !(20..=2048).contains(&role_arn.len()) {
+        return Err(constraint(
+            role_arn,
+            "roleArn",
+            "Member must have length greater than or equal to 20",
+        ));
+    }
+    let name = session_name(map)?;
     let duration_seconds = match map.get("DurationSeconds") {
         None => None,
         Some(d) => {
@@ -150,14 +162,12 @@ fn assume_role(map: &BTreeMap<String, String>) -> Result<AssumeRole, StsError> {
             "Member must satisfy regular expression pattern: [\\w+=,.@-]*",
         ));
     }
-    if map
-        .keys()
-        .any(|k| k.starts_with("PolicyArns.") || k.starts_with("Tags."))
-    {
+    if map.keys().any(|k| k.starts_with("PolicyArns.")) {
         return Err(StsError::validation(
-            "PolicyArns and session Tags are not supported by this endpoint yet",
+            "PolicyArns (managed session policies) are not supported by this endpoint; pass the policy inline in Policy",
         ));
     }
+    let tags = crate::tags::parse(map)?;
     Ok(AssumeRole {
         role_arn: role_arn.to_string(),
         role_session_name: name.to_string(),
@@ -165,6 +175,7 @@ fn assume_role(map: &BTreeMap<String, String>) -> Result<AssumeRole, StsError> {
         policy,
         external_id,
         source_identity,
+        tags,
     })
 }
 
@@ -188,6 +199,7 @@ mod tests {
                 policy: Some("{}".into()),
                 external_id: None,
                 source_identity: None,
+                tags: Default::default(),
             })
         );
         assert_eq!(

@@ -15,6 +15,21 @@ pub fn sts_client(endpoint: &str, region: &str, key: &crate::signer::Key) -> aws
     aws_sdk_sts::Client::from_conf(config)
 }
 
+/// An STS client without credentials, for `AssumeRoleWithWebIdentity` (unsigned, as on AWS:
+/// the web identity token is what it trusts). It does not retry.
+pub fn sts_web_identity_client(endpoint: &str, region: &str) -> aws_sdk_sts::Client {
+    let config = aws_sdk_sts::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new(region.to_string()))
+        .retry_config(aws_sdk_sts::config::retry::RetryConfig::disabled())
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
+        .build();
+    aws_sdk_sts::Client::from_conf(config)
+}
+
+pub use aws_sdk_sts as sts;
+
 /// A Cognito Identity Provider client for `endpoint`, without credentials: the operations of
 /// an app's users (SignUp, InitiateAuth, …) are unsigned, as from a browser.
 pub fn cognito_client(endpoint: &str, region: &str) -> aws_sdk_cognitoidentityprovider::Client {

@@ -5,6 +5,7 @@
 //! - [`keys`]: a pool's RS256 signing keys, their storage form, rotation and pruning, and the
 //!   JWKS document that publishes them.
 //! - [`issue`]: ID and access tokens with Cognito's claims.
+//! - [`open_id`]: identity pools' OpenID tokens (`GetOpenIdToken`).
 //! - [`jwks`]: the keys a validator trusts, read from any issuer's JWKS document.
 //! - [`validate`]: the [`Validator`], hardened against the JWT attack catalogue; each refusal
 //!   is a [`TokenError`].
@@ -48,6 +49,7 @@ pub mod issue;
 mod json;
 pub mod jwks;
 pub mod keys;
+pub mod open_id;
 mod time;
 pub mod validate;
 
@@ -57,4 +59,6 @@ pub use error::{DiscoveryError, IssueError, JwksError, KeyError, TokenError};
 pub use issue::{AccessToken, IdToken, TokenIds};
 pub use jwks::{Jwks, VerifyingKey};
 pub use keys::{Jwk, JwkSet, KeySet, SigningKey, StoredKey};
-pub use validate::{Audiences, ExpectedUse, MAX_TOKEN_BYTES, Validator, ValidatorConfig};
+pub use validate::{
+    Audiences, ExpectedUse, MAX_TOKEN_BYTES, Validator, ValidatorConfig, unverified_issuer,
+};

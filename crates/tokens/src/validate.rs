@@ -260,6 +260,24 @@ impl Validator {
     }
 }
 
+/// The `iss` a token claims, read without checking anything else: only to choose which
+/// issuer's keys and rules will then validate it (STS's `AssumeRoleWithWebIdentity` takes
+/// tokens of several issuers). Never trust the answer by itself.
+pub fn unverified_issuer(token: &[u8]) -> Result<String, TokenError> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(TokenError::TooLarge {
+            max: MAX_TOKEN_BYTES,
+        });
+    }
+    let parts = split(token)?;
+    let claims = decode_json(parts.payload, "payload")?;
+    match claims.get("iss") {
+        Some(Value::String(iss)) => Ok(iss.clone()),
+        None => Err(TokenError::IssuerMismatch),
+        Some(_) => Err(TokenError::InvalidClaim("iss")),
+    }
+}
+
 #[derive(Clone, Copy)]
 enum AudienceFrom {
     Aud,

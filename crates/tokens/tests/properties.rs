@@ -63,6 +63,30 @@ fn jwt_like() -> impl Strategy<Value = Vec<u8>> {
     })
 }
 
+#[test]
+fn unverified_issuer_reads_iss_only() {
+    assert_eq!(
+        tokens::unverified_issuer(TOKEN.as_bytes()).unwrap(),
+        ISSUER,
+        "a valid token's issuer"
+    );
+    let forged = format!(
+        "{}.{}.AAAA",
+        B64.encode(r#"{"alg":"none"}"#),
+        B64.encode(r#"{"iss":"https://evil"}"#)
+    );
+    assert_eq!(
+        tokens::unverified_issuer(forged.as_bytes()).unwrap(),
+        "https://evil"
+    );
+    let no_iss = format!("{}.{}.AAAA", B64.encode("{}"), B64.encode("{}"));
+    assert_eq!(
+        tokens::unverified_issuer(no_iss.as_bytes()),
+        Err(tokens::TokenError::IssuerMismatch)
+    );
+    assert!(tokens::unverified_issuer(b"garbage").is_err());
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
@@ -74,6 +98,17 @@ proptest! {
     #[test]
     fn arbitrary_jwt_shapes_are_refused(bytes in jwt_like()) {
         prop_assert!(VALIDATOR.validate(&bytes, now()).is_err());
+    }
+
+    /// Reading the claimed issuer never panics, and whatever it reads is the payload's `iss`.
+    #[test]
+    fn unverified_issuer_never_panics(bytes in jwt_like(), raw in any::<Vec<u8>>()) {
+        let _ = tokens::unverified_issuer(&raw);
+        if let Ok(iss) = tokens::unverified_issuer(&bytes) {
+            let payload = bytes.split(|&b| b == b'.').nth(1).unwrap();
+            let claims: serde_json::Value = serde_json::from_slice(&B64.decode(payload).unwrap()).unwrap();
+            prop_assert_eq!(claims["iss"].as_str(), Some(iss.as_str()));
+        }
     }
 
     #[test]

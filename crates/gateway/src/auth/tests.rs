@@ -94,6 +94,7 @@ async fn issue(store: &CountingStore, id: &str, lifetime: Duration) {
         source_identity: None,
         issued_to: "arn:aws:iam::123456789012:user/demo".into(),
         web_identity: None,
+        session_tags: None,
     };
     store.put_session(&s, t0()).await.expect("put");
 }

@@ -1,21 +1,23 @@
 //! Identity pools on the edge endpoint: the Cognito Identity API (AWS JSON 1.1,
 //! `X-Amz-Target: AWSCognitoIdentityService.<Op>`), dispatched by [`super::json`].
 //!
-//! GetId and GetCredentialsForIdentity are called by the end user's device, unsigned, as on AWS:
-//! what they trust is the `Logins` token, checked as the `COGNITO_USER_POOLS` authorizer checks
-//! it (signature, expiry, issuer, deny list) with the identity pool's app clients as audience and
-//! ID tokens only. The role chosen (`identitypools::resolve_role`) must trust
-//! `cognito-identity.amazonaws.com` for `sts:AssumeRoleWithWebIdentity`, its
-//! `cognito-identity.amazonaws.com:aud`/`:amr` conditions evaluated by the IAM engine; the
-//! credentials are stored like AssumeRole's. DescribeIdentity and ListIdentities are signed
-//! (`cognito-identity`) and authorized as `cognito-identity:<Op>` on the pool's ARN by the
-//! caller's identity policies, as the user pools' administrative operations are.
+//! GetId, GetCredentialsForIdentity and GetOpenIdToken are called by the end user's device,
+//! unsigned, as on AWS: what they trust is the `Logins` token, checked as the
+//! `COGNITO_USER_POOLS` authorizer checks it (signature, expiry, issuer, deny list) with the
+//! identity pool's app clients as audience and ID tokens only. The role chosen
+//! (`identitypools::resolve_role`) must trust `cognito-identity.amazonaws.com` for
+//! `sts:AssumeRoleWithWebIdentity`, its `cognito-identity.amazonaws.com:aud`/`:amr` conditions
+//! evaluated by the IAM engine; the credentials are stored like AssumeRole's. GetOpenIdToken
+//! makes the same identity and login checks and answers an OpenID token (`aws/open_id.rs`).
+//! DescribeIdentity and ListIdentities are signed (`cognito-identity`) and authorized as
+//! `cognito-identity:<Op>` on the pool's ARN by the caller's identity policies
+//! (`aws/identity_iam.rs`), as the user pools' administrative operations are.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::request::Parts;
-use http::{Request, Response, StatusCode};
+use http::{Request, Response};
 use hyper::body::Incoming;
 use iam::AuthzInput;
 use identitypools::input::{MAX_INPUT_BYTES, Operation};
@@ -23,6 +25,7 @@ use identitypools::{ErrorType, IdentityError, IdentityPool};
 use restapi::AuthType;
 use serde_json::{Value, json};
 
+use super::identity_iam::authorize;
 use crate::auth::{self, AuthFailure};
 use crate::body::Body;
 use crate::deploy::Deployment;
@@ -30,7 +33,6 @@ use crate::pipeline::ConnInfo;
 use crate::pipeline::integrate::RequestBody;
 use crate::services::Services;
 
-const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 /// The federated principal identity pools assume roles as.
 pub(crate) const COGNITO_IDENTITY: &str = "cognito-identity.amazonaws.com";
 /// Cognito Identity's credentials last one hour.
@@ -82,12 +84,7 @@ pub(super) async fn handle(
         Err(e) => Err(e),
     };
     match result {
-        Ok(answer) => super::answer(
-            StatusCode::OK,
-            CONTENT_TYPE,
-            answer.to_string(),
-            &super::new_request_id(),
-        ),
+        Ok(answer) => super::json::ok(&answer),
         Err(e) => {
             tracing::debug!(operation = %op, error = e.kind.name(), "identity pool operation refused");
             error(&e)
@@ -96,13 +93,7 @@ pub(super) async fn handle(
 }
 
 fn error(e: &IdentityError) -> Response<Body> {
-    let status = StatusCode::from_u16(e.kind.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = super::answer(status, CONTENT_TYPE, e.body(), &super::new_request_id());
-    response.headers_mut().insert(
-        "x-amzn-errortype",
-        http::HeaderValue::from_static(e.kind.name()),
-    );
-    response
+    super::json::typed_error(e.kind.status(), e.kind.name(), e.body())
 }
 
 fn internal(what: impl std::fmt::Display) -> IdentityError {
@@ -110,7 +101,7 @@ fn internal(what: impl std::fmt::Display) -> IdentityError {
     IdentityError::new(ErrorType::Internal, "An internal error occurred.")
 }
 
-fn auth_refusal(failure: AuthFailure) -> IdentityError {
+pub(super) fn auth_refusal(failure: AuthFailure) -> IdentityError {
     let kind = match &failure {
         AuthFailure::Missing => ErrorType::MissingAuthenticationToken,
         AuthFailure::Incomplete(_) | AuthFailure::Invalid(_) => ErrorType::InvalidSignature,
@@ -178,69 +169,43 @@ async fn serve(
             logins,
             custom_role_arn,
         } => {
-            let identity = identities
-                .identity(&identity_id)
-                .await
-                .map_err(internal)?
-                .ok_or_else(|| IdentityError::identity_not_found(&identity_id))?;
-            let pool = pool(gw, &identity.pool_id)?;
-            let web = match login(gw, pool, logins.as_ref(), now).await? {
+            let checked = signed_in(svc, gw, &identity_id, logins.as_ref(), now).await?;
+            let role = match &checked.login {
                 None => {
-                    if !identity.logins.is_empty() {
-                        return Err(forbidden(&identity_id));
-                    }
-                    if !pool.allow_unauthenticated {
-                        return Err(unauthenticated_refused());
-                    }
                     if custom_role_arn.is_some() {
                         return Err(IdentityError::new(
                             ErrorType::InvalidParameter,
                             "CustomRoleArn is not accepted for unauthenticated identities.",
                         ));
                     }
-                    let role = pool.unauthenticated_role.clone().ok_or_else(no_role)?;
-                    WebIdentity {
-                        role,
-                        identity: store::WebIdentity {
-                            identity_id: identity_id.clone(),
-                            identity_pool_id: pool.id.clone(),
-                            provider: None,
-                            amr: vec!["unauthenticated".to_string()],
-                        },
-                    }
+                    checked
+                        .pool
+                        .unauthenticated_role
+                        .clone()
+                        .ok_or_else(no_role)?
                 }
                 Some(l) => {
-                    // The token must be the identity's own user: a token of another user
-                    // never yields this identity's credentials.
-                    let linked = identities
-                        .identity_subject(&identity_id, &l.provider)
-                        .await
-                        .map_err(internal)?;
-                    if linked.as_deref() != Some(l.subject.as_str()) {
-                        return Err(forbidden(&identity_id));
-                    }
-                    let choice = identitypools::resolve_role(
-                        pool,
+                    identitypools::resolve_role(
+                        checked.pool,
                         &l.user_pool,
                         &l.claims,
                         custom_role_arn.as_deref(),
-                    )?;
-                    WebIdentity {
-                        role: choice.role_arn,
-                        identity: store::WebIdentity {
-                            identity_id: identity_id.clone(),
-                            identity_pool_id: pool.id.clone(),
-                            amr: vec![
-                                "authenticated".to_string(),
-                                l.provider.clone(),
-                                format!("{}:CognitoSignIn:{}", l.provider, l.subject),
-                            ],
-                            provider: Some((l.provider, l.subject)),
-                        },
-                    }
+                    )?
+                    .role_arn
                 }
             };
-            credentials(svc, gw, conn, parts, pool, &identity_id, &web, now).await
+            let web = WebIdentity {
+                role,
+                identity: checked.identity,
+            };
+            credentials(svc, gw, conn, parts, checked.pool, &identity_id, &web, now).await
+        }
+        Operation::GetOpenIdToken {
+            identity_id,
+            logins,
+        } => {
+            let checked = signed_in(svc, gw, &identity_id, logins.as_ref(), now).await?;
+            super::open_id::token(svc, &checked.identity, now).await
         }
         Operation::DescribeIdentity { identity_id } => {
             let found = identities.identity(&identity_id).await.map_err(internal)?;
@@ -354,6 +319,74 @@ struct ValidLogin {
 struct WebIdentity {
     role: String,
     identity: store::WebIdentity,
+}
+
+/// An identity with the login presented for it, checked as GetCredentialsForIdentity and
+/// GetOpenIdToken both check it.
+struct SignedIn<'a> {
+    pool: &'a IdentityPool,
+    /// The identity as credentials and tokens name it (`aud`, `sub`, `amr`).
+    identity: store::WebIdentity,
+    /// `None` for a guest.
+    login: Option<ValidLogin>,
+}
+
+/// The identity `identity_id` and its login: no login only for a guest identity of a pool that
+/// allows guests; a login only for the user the identity belongs to (a token of another user
+/// never yields this identity's credentials or tokens).
+async fn signed_in<'a>(
+    svc: &Services,
+    gw: &'a Deployment,
+    identity_id: &str,
+    logins: Option<&Value>,
+    now: SystemTime,
+) -> Result<SignedIn<'a>, IdentityError> {
+    let identities = &svc.store.identities;
+    let identity = identities
+        .identity(identity_id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| IdentityError::identity_not_found(identity_id))?;
+    let pool = pool(gw, &identity.pool_id)?;
+    let login = login(gw, pool, logins, now).await?;
+    let (provider, amr) = match &login {
+        None => {
+            if !identity.logins.is_empty() {
+                return Err(forbidden(identity_id));
+            }
+            if !pool.allow_unauthenticated {
+                return Err(unauthenticated_refused());
+            }
+            (None, vec!["unauthenticated".to_string()])
+        }
+        Some(l) => {
+            let linked = identities
+                .identity_subject(identity_id, &l.provider)
+                .await
+                .map_err(internal)?;
+            if linked.as_deref() != Some(l.subject.as_str()) {
+                return Err(forbidden(identity_id));
+            }
+            (
+                Some((l.provider.clone(), l.subject.clone())),
+                vec![
+                    "authenticated".to_string(),
+                    l.provider.clone(),
+                    format!("{}:CognitoSignIn:{}", l.provider, l.subject),
+                ],
+            )
+        }
+    };
+    Ok(SignedIn {
+        pool,
+        identity: store::WebIdentity {
+            identity_id: identity_id.to_string(),
+            identity_pool_id: pool.id.clone(),
+            provider,
+            amr,
+        },
+        login,
+    })
 }
 
 /// Reads and validates the `Logins` map: `None` when there is none. One login per request is
@@ -505,6 +538,7 @@ async fn credentials(
         source_identity: None,
         issued_to: format!("{COGNITO_IDENTITY}/{identity_id}"),
         web_identity: Some(web.identity.clone()),
+        session_tags: None,
     };
     svc.store
         .sessions
@@ -527,64 +561,4 @@ async fn credentials(
             "Expiration": epoch(expiration),
         }
     }))
-}
-
-/// `cognito-identity:<Op>` on a pool's ARN, by the caller's identity policies.
-#[allow(clippy::too_many_arguments)]
-fn authorize(
-    svc: &Services,
-    gw: &Deployment,
-    conn: &ConnInfo,
-    parts: &Parts,
-    caller: Option<&auth::Caller>,
-    op: &str,
-    arn: &str,
-    now: SystemTime,
-) -> Result<(), IdentityError> {
-    let Some(caller) = caller else {
-        return Err(auth_refusal(AuthFailure::Missing));
-    };
-    let action = format!("cognito-identity:{op}");
-    let context = auth::request_context(
-        &caller.context,
-        parts,
-        &conn.remote_ip_value,
-        conn.secure,
-        &gw.shared_values,
-        now,
-    );
-    let principal = &caller.principal;
-    let result = iam::authorize(&AuthzInput {
-        principal,
-        action: &action,
-        resource: arn,
-        context: &context,
-        resource_account: &gw.account_id,
-        identity: Some(&caller.policies),
-        session_policies: caller.session_policies.as_deref(),
-        resource_policy: None,
-    });
-    let outcome = if result.is_allowed() { "allow" } else { "deny" };
-    svc.metrics.auth_outcome(
-        "cognito-identity",
-        "-",
-        AuthType::AwsIam,
-        outcome,
-        result.reason().label(),
-    );
-    if result.is_allowed() {
-        return Ok(());
-    }
-    tracing::info!(
-        target: "portcullis::auth",
-        principal = principal.arn(),
-        resource = %arn,
-        reason = result.reason().label(),
-        "identity pool operation denied\n{}",
-        result.explanation().for_request(principal, &action, arn)
-    );
-    Err(IdentityError::new(
-        ErrorType::AccessDenied,
-        result.deny_message(principal, &action, arn),
-    ))
 }

@@ -86,12 +86,7 @@ pub(super) async fn handle(
         }
     };
     match answer {
-        Ok(answer) => super::answer(
-            StatusCode::OK,
-            CONTENT_TYPE,
-            answer.to_string(),
-            &super::new_request_id(),
-        ),
+        Ok(answer) => ok(&answer),
         Err(e) => {
             tracing::debug!(operation = %op, error = e.kind.name(), "user pool operation refused");
             cognito_error(&e)
@@ -100,11 +95,28 @@ pub(super) async fn handle(
 }
 
 fn cognito_error(e: &CognitoError) -> Response<Body> {
-    let status = StatusCode::from_u16(e.kind.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = super::answer(status, CONTENT_TYPE, e.body(), &super::new_request_id());
+    typed_error(e.kind.status(), e.kind.name(), e.body())
+}
+
+/// A JSON 1.1 success: the operation's output document, with a new request id.
+pub(super) fn ok(answer: &serde_json::Value) -> Response<Body> {
+    super::answer(
+        StatusCode::OK,
+        CONTENT_TYPE,
+        answer.to_string(),
+        &super::new_request_id(),
+    )
+}
+
+/// A JSON 1.1 error whose body the service wrote (`{"__type", "message"}`), with the
+/// `x-amzn-ErrorType` header the SDKs read the code from first. Shared by user pools and
+/// identity pools, whose error types differ but frame the same.
+pub(super) fn typed_error(status: u16, error_type: &'static str, body: String) -> Response<Body> {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = super::answer(status, CONTENT_TYPE, body, &super::new_request_id());
     response.headers_mut().insert(
         "x-amzn-errortype",
-        http::HeaderValue::from_static(e.kind.name()),
+        http::HeaderValue::from_static(error_type),
     );
     response
 }

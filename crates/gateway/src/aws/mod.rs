@@ -19,12 +19,15 @@
 mod cors;
 mod hosted;
 mod identity;
+mod identity_iam;
 mod invoke_request;
 mod json;
 mod oidc;
+mod open_id;
 mod query;
 mod rest_json;
 pub(crate) mod sts;
+mod web_identity;
 
 use std::sync::Arc;
 
@@ -53,6 +56,7 @@ pub async fn handle(svc: Arc<Services>, conn: ConnInfo, req: Request<Incoming>) 
         Some(Protocol::Json) => cors::with_cors(json::handle(svc, conn, req).await),
         Some(Protocol::Preflight) => cors::preflight(&req),
         Some(Protocol::RestJson) => rest_json::handle(svc, conn, req).await,
+        None if open_id::matches(&svc.deployment(), &req) => open_id::jwks(svc, req).await,
         None if oidc::matches(&svc.deployment(), &req) => oidc::handle(svc, conn, req).await,
         None => pipeline::handle(svc, conn, req).await,
     }

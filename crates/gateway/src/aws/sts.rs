@@ -1,5 +1,6 @@
-//! STS on the edge endpoint: `AssumeRole` and `GetCallerIdentity` in the Query protocol
-//! (dispatched by [`super::query`]).
+//! STS on the edge endpoint: `AssumeRole`, `GetCallerIdentity` and (unsigned)
+//! `AssumeRoleWithWebIdentity` (`aws/web_identity.rs`) in the Query protocol (dispatched by
+//! [`super::query`]).
 //!
 //! A request is authenticated with SigV4 for the `sts` service, and `AssumeRole` is
 //! authorized with [`iam::authorize_assume_role`]: the role's trust policy must itself allow the
@@ -95,9 +96,9 @@ fn sts_error(failure: AuthFailure) -> StsError {
 
 /// Where the caller connected from, for the IAM condition keys.
 #[derive(Clone, Copy)]
-struct Client {
-    ip: std::net::IpAddr,
-    secure: bool,
+pub(super) struct Client {
+    pub(super) ip: std::net::IpAddr,
+    pub(super) secure: bool,
 }
 
 async fn serve(
@@ -113,15 +114,37 @@ async fn serve(
     let gw = &*deployment;
     auth::ensure_host_header(parts);
     let now = svc.clock.now();
-    let pending = auth::identify(&gw.credentials, &gw.sts_verifier, parts, now)
-        .await
-        .map_err(sts_error)?;
+    let pending = match auth::identify(&gw.credentials, &gw.sts_verifier, parts, now).await {
+        Ok(p) => Some(p),
+        // Unsigned: only AssumeRoleWithWebIdentity may be, as on AWS (its parameters decide,
+        // below); anything else is refused once they are read.
+        Err(AuthFailure::Missing) => None,
+        Err(failure) => return Err(sts_error(failure)),
+    };
     let body = read_body(body, deadline).await?;
-    let caller = auth::verify(pending, &gw.sts_verifier, parts, &body, now).map_err(sts_error)?;
+    let caller = match pending {
+        Some(p) => Some(auth::verify(p, &gw.sts_verifier, parts, &body, now).map_err(sts_error)?),
+        None => None,
+    };
     let params: &[u8] = if parts.method == Method::POST {
         &body
     } else {
         parts.uri.query().unwrap_or("").as_bytes()
+    };
+    let Some(caller) = caller else {
+        let web_identity = form_urlencoded::parse(params)
+            .any(|(k, v)| k == "Action" && v == "AssumeRoleWithWebIdentity");
+        if !web_identity {
+            return Err(StsError::missing_authentication_token());
+        }
+        let sts::StsRequest::AssumeRoleWithWebIdentity(request) = sts::parse(params)? else {
+            return Err(StsError::missing_authentication_token());
+        };
+        let xml = super::web_identity::assume_role_with_web_identity(
+            svc, gw, client, parts, &request, request_id,
+        )
+        .await?;
+        return Ok((xml, "assume_role_with_web_identity"));
     };
     match sts::parse(params)? {
         sts::StsRequest::GetCallerIdentity => {
@@ -139,6 +162,14 @@ async fn serve(
         sts::StsRequest::AssumeRole(request) => {
             let xml = assume_role(svc, gw, client, parts, &caller, &request, request_id).await?;
             Ok((xml, "assume_role"))
+        }
+        // Signed, which it need not be: the token decides, not the signer.
+        sts::StsRequest::AssumeRoleWithWebIdentity(request) => {
+            let xml = super::web_identity::assume_role_with_web_identity(
+                svc, gw, client, parts, &request, request_id,
+            )
+            .await?;
+            Ok((xml, "assume_role_with_web_identity"))
         }
     }
 }
@@ -203,6 +234,16 @@ async fn assume_role(
     if let Some(s) = &request.source_identity {
         context.insert("sts:SourceIdentity", s.as_str());
     }
+    let chained = matches!(principal.kind(), PrincipalKind::AssumedRole { .. });
+    let tags = session_tags(caller, &request.tags, chained)?;
+    if let Some(t) = &tags {
+        // The tags the new session is to carry, for conditions on sts:AssumeRole and
+        // sts:TagSession alike.
+        for (k, v) in &t.tags {
+            context.insert(&format!("aws:RequestTag/{k}"), v.as_str());
+        }
+        context.insert_values("aws:TagKeys", t.tags.keys().map(String::as_str));
+    }
     // The trust policy must allow, with its conditions (`sts:ExternalId`, `aws:SourceIp`, …)
     // holding; identity policies are needed as well for account delegation and cross-account
     // callers (see `iam::authorize_assume_role`).
@@ -228,8 +269,38 @@ async fn assume_role(
         );
         return Err(deny(result.deny_message(principal, ACTION, role.arn())));
     }
+    // A session with tags needs sts:TagSession as well, allowed the same way (the trust
+    // policy, and the identity policies where AssumeRole needs them).
+    if tags.is_some() {
+        const TAG_SESSION: &str = "sts:TagSession";
+        let result = iam::authorize_assume_role(&AuthzInput {
+            principal,
+            action: TAG_SESSION,
+            resource: role.arn(),
+            context: &context,
+            resource_account: role.account(),
+            identity: Some(&caller.policies),
+            session_policies: caller.session_policies.as_deref(),
+            resource_policy: Some(role.trust_policy()),
+        });
+        if !result.is_allowed() {
+            tracing::info!(
+                target: "portcullis::auth",
+                request_id,
+                principal = principal.arn(),
+                role = role.arn(),
+                reason = result.reason().label(),
+                "AssumeRole with session tags denied\n{}",
+                result.explanation().for_request(principal, TAG_SESSION, role.arn())
+            );
+            return Err(deny(result.deny_message(
+                principal,
+                TAG_SESSION,
+                role.arn(),
+            )));
+        }
+    }
 
-    let chained = matches!(principal.kind(), PrincipalKind::AssumedRole { .. });
     let requested = Duration::from_secs(u64::from(
         request
             .duration_seconds
@@ -261,7 +332,10 @@ async fn assume_role(
     .map_err(|e| StsError::internal(e.to_string()))?;
     let (access_key_id, secret_access_key, session_token) = minted;
     let expiration = now + requested;
-    let session_principal = role.session_principal(&request.role_session_name);
+    let session_principal = match &tags {
+        Some(t) => role.session_principal_with_tags(&request.role_session_name, &t.tags),
+        None => role.session_principal(&request.role_session_name),
+    };
     let session = store::SessionCredentials {
         access_key_id,
         secret_access_key,
@@ -273,6 +347,7 @@ async fn assume_role(
         source_identity: request.source_identity.clone(),
         issued_to: principal.arn().to_string(),
         web_identity: None,
+        session_tags: tags,
     };
     svc.store
         .sessions
@@ -305,4 +380,43 @@ async fn assume_role(
         },
         request_id,
     ))
+}
+
+/// The new session's tags: the request's, and in role chaining the calling session's
+/// transitive tags, which pass on as transitive again and cannot be given another value (AWS's
+/// rule for transitive tags). `None` when there are none.
+fn session_tags(
+    caller: &Caller,
+    request: &sts::tags::SessionTags,
+    chained: bool,
+) -> Result<Option<store::SessionTags>, StsError> {
+    let mut out = store::SessionTags::default();
+    if let Some(inherited) = caller.session_tags.as_deref().filter(|_| chained) {
+        for key in &inherited.transitive {
+            if let Some(value) = inherited.tags.get(key) {
+                out.tags.insert(key.clone(), value.clone());
+                out.transitive.push(key.clone());
+            }
+        }
+    }
+    for (key, value) in &request.tags {
+        if out.tags.keys().any(|k| k.eq_ignore_ascii_case(key)) {
+            return Err(StsError::validation(format!(
+                "The session tag {key} is a transitive tag of the calling session and cannot be set again"
+            )));
+        }
+        out.tags.insert(key.clone(), value.clone());
+    }
+    for key in &request.transitive {
+        if !out.transitive.contains(key) {
+            out.transitive.push(key.clone());
+        }
+    }
+    if out.tags.len() > sts::tags::MAX_TAGS {
+        return Err(StsError::validation(format!(
+            "A session may carry at most {} session tags, inherited transitive tags included",
+            sts::tags::MAX_TAGS
+        )));
+    }
+    Ok((!out.tags.is_empty()).then_some(out))
 }

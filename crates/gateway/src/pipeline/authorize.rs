@@ -401,6 +401,7 @@ mod tests {
                     policies: policy_set(identity_policy),
                     session_policies: None,
                     web_identity: None,
+                    session_tags: None,
                 })
             }
             "authorizer" => Identity::Authorizer(Arc::new(AuthorizerResult {

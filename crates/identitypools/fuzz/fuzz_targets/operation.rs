@@ -32,7 +32,8 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(parsed.name(), op);
             let logins = match &parsed {
                 identitypools::Operation::GetId { logins, .. }
-                | identitypools::Operation::GetCredentialsForIdentity { logins, .. } => logins.clone(),
+                | identitypools::Operation::GetCredentialsForIdentity { logins, .. }
+                | identitypools::Operation::GetOpenIdToken { logins, .. } => logins.clone(),
                 _ => None,
             };
             let served = |id: &str| Some(format!("http://127.0.0.1:8080/{id}"));

@@ -8,6 +8,7 @@ use gateway::clock::Clock;
 use portcullis::{Running, StartOptions};
 pub use testkit::{Client, TestResponse, Upstream, Workspace};
 
+pub mod oidc;
 pub mod pools;
 
 pub struct TestServer {

@@ -5,7 +5,9 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 
 use super::{SqliteStore, from_unix, unix};
-use crate::{SessionCredentials, SessionStore, StoreError, StoredSession, WebIdentity};
+use crate::{
+    SessionCredentials, SessionStore, SessionTags, StoreError, StoredSession, WebIdentity,
+};
 
 type SessionRow = (
     String,
@@ -17,6 +19,7 @@ type SessionRow = (
     Option<String>,
     Option<String>,
     String,
+    Option<String>,
     Option<String>,
 );
 
@@ -32,6 +35,7 @@ fn stored(row: SessionRow) -> Result<StoredSession, StoreError> {
         source_identity,
         issued_to,
         web_identity,
+        session_tags,
     ) = row;
     // The table's CHECK keeps every hash 32 bytes long; a row that is not is refused rather than
     // compared against.
@@ -48,6 +52,13 @@ fn stored(row: SessionRow) -> Result<StoredSession, StoreError> {
             StoreError::Query(format!("session {access_key_id}: unreadable web identity"))
         })?),
     };
+    // Likewise tags: without them, `aws:PrincipalTag` conditions would read the role's alone.
+    let session_tags = match session_tags {
+        None => None,
+        Some(text) => Some(SessionTags::from_json(&text).ok_or_else(|| {
+            StoreError::Query(format!("session {access_key_id}: unreadable session tags"))
+        })?),
+    };
     Ok(StoredSession {
         access_key_id,
         secret_access_key,
@@ -59,6 +70,7 @@ fn stored(row: SessionRow) -> Result<StoredSession, StoreError> {
         source_identity,
         issued_to,
         web_identity,
+        session_tags,
     })
 }
 
@@ -69,7 +81,7 @@ impl SessionStore for SqliteStore {
         sqlx::query(
             "INSERT INTO sessions (access_key_id, secret_access_key, session_token_sha256, \
              expires_at, role_arn, session_name, session_policy, source_identity, issued_to, \
-             created_at, web_identity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             created_at, web_identity, session_tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&s.access_key_id)
         .bind(&s.secret_access_key)
@@ -82,6 +94,7 @@ impl SessionStore for SqliteStore {
         .bind(&s.issued_to)
         .bind(unix(now))
         .bind(s.web_identity.as_ref().map(WebIdentity::to_json))
+        .bind(s.session_tags.as_ref().map(SessionTags::to_json))
         .execute(self.pool())
         .await?;
         Ok(())
@@ -90,8 +103,8 @@ impl SessionStore for SqliteStore {
     async fn session(&self, access_key_id: &str) -> Result<Option<StoredSession>, StoreError> {
         let row: Option<SessionRow> = sqlx::query_as(
             "SELECT access_key_id, secret_access_key, session_token_sha256, expires_at, role_arn, \
-             session_name, session_policy, source_identity, issued_to, web_identity \
-             FROM sessions WHERE access_key_id = ?",
+             session_name, session_policy, source_identity, issued_to, web_identity, \
+             session_tags FROM sessions WHERE access_key_id = ?",
         )
         .bind(access_key_id)
         .fetch_optional(self.pool())
@@ -131,6 +144,7 @@ pub(super) mod tests {
             source_identity: None,
             issued_to: "arn:aws:iam::123456789012:user/demo".into(),
             web_identity: None,
+            session_tags: None,
         }
     }
 
@@ -191,6 +205,33 @@ pub(super) mod tests {
             .await
             .expect("update");
         assert!(store.session("ASIAWEBIDENTITY00000").await.is_err());
+    }
+
+    #[tokio::test]
+    async fn session_tags_are_kept_with_their_sessions() {
+        let store = SqliteStore::memory().await.expect("open");
+        let mut s = session("ASIATAGGED0000000000", 3600);
+        s.session_tags = Some(SessionTags {
+            tags: [
+                ("Project".to_string(), "x y".to_string()),
+                ("team".into(), "ops".into()),
+            ]
+            .into_iter()
+            .collect(),
+            transitive: vec!["Project".into()],
+        });
+        store.put_session(&s, t0()).await.expect("put");
+        let back = store.session("ASIATAGGED0000000000").await.expect("get");
+        assert_eq!(back.expect("row").session_tags, s.session_tags);
+        // Tags that do not read back (a transitive key that is no tag) void the session.
+        sqlx::query(
+            r#"UPDATE sessions SET session_tags = '{"tags":{},"transitive":["k"]}' WHERE access_key_id = ?"#,
+        )
+        .bind("ASIATAGGED0000000000")
+        .execute(store.pool())
+        .await
+        .expect("update");
+        assert!(store.session("ASIATAGGED0000000000").await.is_err());
     }
 
     #[tokio::test]
